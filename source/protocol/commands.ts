@@ -1,0 +1,214 @@
+import {MAX_TEXT_LENGTH} from './limits.js';
+import {nameProblem, normalizeName} from './names.js';
+import {sanitizeText} from './sanitize.js';
+
+/** One command a logged-in user can give, as typed (`/msg bob hi`) or sent in JSON mode. */
+export type Command =
+	| {readonly type: 'msg'; readonly to: string; readonly text: string}
+	| {readonly type: 'broadcast'; readonly text: string}
+	| {readonly type: 'create_group'; readonly group: string}
+	| {readonly type: 'join_group'; readonly group: string}
+	| {readonly type: 'group_msg'; readonly group: string; readonly text: string}
+	| {readonly type: 'leave_group'; readonly group: string}
+	| {readonly type: 'exit'}
+	| {readonly type: 'help'; readonly topic?: string}
+	| {readonly type: 'users'}
+	| {readonly type: 'groups'}
+	| {readonly type: 'members'; readonly group: string};
+
+export type CommandName = Command['type'];
+
+/** What an argument holds: the TUI completes `user` and `group` arguments from what it knows. */
+export type ArgumentKind = 'user' | 'group' | 'text' | 'command';
+
+export type CommandSpec = {
+	readonly name: CommandName;
+	readonly usage: string;
+	readonly summary: string;
+	/** Positional arguments in order; a `text` argument is always last and takes the rest of the line. */
+	readonly args: readonly ArgumentKind[];
+	/** Arguments that may be left out (only `/help`'s topic). */
+	readonly optional?: number;
+};
+
+export const commandSpecs: readonly CommandSpec[] = [
+	{name: 'msg', usage: '/msg <user> <text>', summary: 'private message to one user (all of their sessions)', args: ['user', 'text']},
+	{name: 'broadcast', usage: '/broadcast <text>', summary: 'message to every logged-in user', args: ['text']},
+	{name: 'create_group', usage: '/create_group <group>', summary: 'create a group; you become its first member', args: ['group']},
+	{name: 'join_group', usage: '/join_group <group>', summary: 'join an existing group', args: ['group']},
+	{name: 'group_msg', usage: '/group_msg <group> <text>', summary: 'message every member of a group you are in', args: ['group', 'text']},
+	{name: 'leave_group', usage: '/leave_group <group>', summary: 'leave a group you are in', args: ['group']},
+	{name: 'users', usage: '/users', summary: 'who is online', args: []},
+	{name: 'groups', usage: '/groups', summary: 'all groups with member counts; yours are marked', args: []},
+	{name: 'members', usage: '/members <group>', summary: 'the members of a group', args: ['group']},
+	{name: 'help', usage: '/help [command]', summary: 'list the commands, or explain one', args: ['command'], optional: 1},
+	{name: 'exit', usage: '/exit', summary: 'disconnect cleanly', args: []},
+];
+
+const specByName = new Map<string, CommandSpec>(commandSpecs.map(spec => [spec.name, spec]));
+
+export function commandSpec(name: CommandName): CommandSpec {
+	return specByName.get(name)!;
+}
+
+export type ParseErrorCode = 'not_a_command' | 'unknown_command' | 'usage' | 'invalid_name' | 'text_too_long';
+
+export type ParseError = {readonly code: ParseErrorCode; readonly message: string};
+
+export type ParseResult =
+	| {readonly ok: true; readonly command: Command}
+	| {readonly ok: false; readonly error: ParseError};
+
+function fail(code: ParseErrorCode, message: string): ParseResult {
+	return {ok: false, error: {code, message}};
+}
+
+/**
+Split off the first whitespace-separated word. The rest keeps its inner and trailing spaces,
+so `<text>` arguments arrive exactly as typed (only the separating spaces go).
+*/
+function splitWord(input: string): [word: string, rest: string] {
+	const trimmed = input.replace(/^ +/, '');
+	const end = trimmed.indexOf(' ');
+	if (end === -1) {
+		return [trimmed, ''];
+	}
+
+	return [trimmed.slice(0, end), trimmed.slice(end + 1).replace(/^ +/, '')];
+}
+
+/** Parse one input line (`/msg bob hi there`) into a typed command, or a precise error. */
+export function parseCommand(line: string): ParseResult {
+	if (!line.startsWith('/')) {
+		return fail('not_a_command', 'commands start with / (try /help)');
+	}
+
+	const [word, rest] = splitWord(line.slice(1));
+	const name = word.toLowerCase();
+	const spec = specByName.get(name);
+	if (!spec) {
+		return word === ''
+			? fail('unknown_command', 'missing command name after / (try /help)')
+			: fail('unknown_command', `unknown command /${sanitizeText(word).slice(0, 40)} (try /help)`);
+	}
+
+	const usage = () => fail('usage', `usage: ${spec.usage}`);
+	const values: string[] = [];
+	let remaining = rest;
+	for (const [index, kind] of spec.args.entries()) {
+		if (kind === 'text') {
+			const text = sanitizeText(remaining);
+			if (text.trim() === '') {
+				return usage();
+			}
+
+			if (text.length > MAX_TEXT_LENGTH) {
+				return fail('text_too_long', `message is longer than ${MAX_TEXT_LENGTH} characters`);
+			}
+
+			values.push(text);
+			remaining = '';
+			break;
+		}
+
+		const [value, after] = splitWord(remaining);
+		if (value === '') {
+			if (index >= spec.args.length - (spec.optional ?? 0)) {
+				break;
+			}
+
+			return usage();
+		}
+
+		if (kind === 'user' || kind === 'group') {
+			const problem = nameProblem(value, kind);
+			if (problem) {
+				return fail('invalid_name', `${problem} (usage: ${spec.usage})`);
+			}
+
+			values.push(normalizeName(value));
+		} else {
+			const topic = value.replace(/^\//, '').toLowerCase();
+			if (!specByName.has(topic)) {
+				return fail('unknown_command', `unknown command /${sanitizeText(topic).slice(0, 40)} (try /help)`);
+			}
+
+			values.push(topic);
+		}
+
+		remaining = after;
+	}
+
+	if (remaining.trim() !== '') {
+		return usage();
+	}
+
+	return {ok: true, command: build(spec.name, values)};
+}
+
+function build(name: CommandName, [first = '', second = '']: readonly string[]): Command {
+	switch (name) {
+		case 'msg': {
+			return {type: 'msg', to: first, text: second};
+		}
+
+		case 'broadcast': {
+			return {type: 'broadcast', text: first};
+		}
+
+		case 'group_msg': {
+			return {type: 'group_msg', group: first, text: second};
+		}
+
+		case 'create_group':
+		case 'join_group':
+		case 'leave_group':
+		case 'members': {
+			return {type: name, group: first};
+		}
+
+		case 'help': {
+			return first === '' ? {type: 'help'} : {type: 'help', topic: first};
+		}
+
+		case 'exit':
+		case 'users':
+		case 'groups': {
+			return {type: name};
+		}
+	}
+}
+
+/** The line a command is typed as; `parseCommand(formatCommand(c))` gives `c` back. */
+export function formatCommand(command: Command): string {
+	switch (command.type) {
+		case 'msg': {
+			return `/msg ${command.to} ${command.text}`;
+		}
+
+		case 'broadcast': {
+			return `/broadcast ${command.text}`;
+		}
+
+		case 'group_msg': {
+			return `/group_msg ${command.group} ${command.text}`;
+		}
+
+		case 'create_group':
+		case 'join_group':
+		case 'leave_group':
+		case 'members': {
+			return `/${command.type} ${command.group}`;
+		}
+
+		case 'help': {
+			return command.topic === undefined ? '/help' : `/help ${command.topic}`;
+		}
+
+		case 'exit':
+		case 'users':
+		case 'groups': {
+			return `/${command.type}`;
+		}
+	}
+}

@@ -1,0 +1,6 @@
+export * from './commands.js';
+export * from './events.js';
+export * from './framing.js';
+export * from './limits.js';
+export * from './names.js';
+export * from './sanitize.js';

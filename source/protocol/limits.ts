@@ -1,0 +1,17 @@
+/** Protocol version the server announces in its greeting and `welcome` event. */
+export const PROTOCOL_VERSION = 1;
+
+/** Longest accepted line, in bytes, not counting the newline. Longer lines get a `line_too_long` error. */
+export const MAX_LINE_BYTES = 8192;
+
+/**
+Bytes without any newline after which the connection is closed: a peer that never ends a line
+is not speaking the protocol, and buffering it further would make memory per connection unbounded.
+*/
+export const HARD_LINE_CAP_BYTES = 65_536;
+
+/** Longest message text, in characters (UTF-16 code units after decoding). */
+export const MAX_TEXT_LENGTH = 4000;
+
+/** User and group names: 1..32 characters of `a-z 0-9 _ -`, starting with a letter or digit. */
+export const MAX_NAME_LENGTH = 32;
