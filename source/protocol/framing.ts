@@ -47,19 +47,20 @@ export class LineFramer {
 		let start = 0;
 		while (start < bytes.length) {
 			const end = bytes.indexOf(newline, start);
-			if (end === -1) {
-				this.#keep(bytes.subarray(start));
-				if (this.#lineBytes > this.#limits.hardCapBytes) {
-					this.#failed = true;
-					this.#pending = [];
-					this.#pendingBytes = 0;
-					frames.push({kind: 'overflow', bytes: this.#lineBytes});
-				}
-
+			this.#keep(bytes.subarray(start, end === -1 ? bytes.length : end));
+			// Checked whether or not the newline came in this chunk, so the outcome never depends on chunking.
+			if (this.#lineBytes > this.#limits.hardCapBytes) {
+				this.#failed = true;
+				this.#pending = [];
+				this.#pendingBytes = 0;
+				frames.push({kind: 'overflow', bytes: this.#lineBytes});
 				break;
 			}
 
-			this.#keep(bytes.subarray(start, end));
+			if (end === -1) {
+				break;
+			}
+
 			frames.push(this.#finishLine());
 			start = end + 1;
 		}
