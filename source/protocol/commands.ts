@@ -97,7 +97,9 @@ export function parseCommand(line: string): ParseResult {
 	let remaining = rest;
 	for (const [index, kind] of spec.args.entries()) {
 		if (kind === 'text') {
-			const text = sanitizeText(remaining);
+			// Spaces that only show up once a tab or control character is cleaned out separate, like the
+			// others: text never starts with a space, so formatCommand round-trips every parsed command.
+			const text = sanitizeText(remaining).replace(/^ +/, '');
 			if (text.trim() === '') {
 				return usage();
 			}

@@ -1,0 +1,262 @@
+import {describe, expect, test} from 'vitest';
+import {
+	commandSpec,
+	commandSpecs,
+	formatCommand,
+	MAX_NAME_LENGTH,
+	MAX_TEXT_LENGTH,
+	parseCommand,
+	type Command,
+	type ParseErrorCode,
+} from '../../source/protocol/index.js';
+
+function parsed(line: string): Command {
+	const result = parseCommand(line);
+	if (!result.ok) {
+		throw new Error(`expected ${JSON.stringify(line)} to parse, got ${result.error.code}: ${result.error.message}`);
+	}
+
+	return result.command;
+}
+
+function failure(line: string): {code: ParseErrorCode; message: string} {
+	const result = parseCommand(line);
+	if (result.ok) {
+		throw new Error(`expected ${JSON.stringify(line)} to fail, got ${JSON.stringify(result.command)}`);
+	}
+
+	return result.error;
+}
+
+describe('parseCommand: the seed commands, spelled as the seed spells them', () => {
+	test.each<[string, Command]>([
+		['/msg bob hi there', {type: 'msg', to: 'bob', text: 'hi there'}],
+		['/broadcast hello all', {type: 'broadcast', text: 'hello all'}],
+		['/create_group dev', {type: 'create_group', group: 'dev'}],
+		['/join_group dev', {type: 'join_group', group: 'dev'}],
+		['/group_msg dev standup in 5', {type: 'group_msg', group: 'dev', text: 'standup in 5'}],
+		['/leave_group dev', {type: 'leave_group', group: 'dev'}],
+		['/exit', {type: 'exit'}],
+	])('%s', (line, command) => {
+		expect(parsed(line)).toEqual(command);
+	});
+});
+
+describe('parseCommand: the added commands', () => {
+	test.each<[string, Command]>([
+		['/help', {type: 'help'}],
+		['/help msg', {type: 'help', topic: 'msg'}],
+		['/help /group_msg', {type: 'help', topic: 'group_msg'}],
+		['/help HELP', {type: 'help', topic: 'help'}],
+		['/users', {type: 'users'}],
+		['/groups', {type: 'groups'}],
+		['/members dev', {type: 'members', group: 'dev'}],
+	])('%s', (line, command) => {
+		expect(parsed(line)).toEqual(command);
+	});
+
+	test('/help takes every command name as a topic', () => {
+		for (const spec of commandSpecs) {
+			expect(parsed(`/help ${spec.name}`)).toEqual({type: 'help', topic: spec.name});
+		}
+	});
+
+	test('/help with an unknown topic is an unknown command', () => {
+		const error = failure('/help dance');
+		expect(error.code).toBe('unknown_command');
+		expect(error.message).toContain('/dance');
+	});
+});
+
+describe('parseCommand: usage errors', () => {
+	test.each([
+		['/msg', '/msg <user> <text>'],
+		['/msg bob', '/msg <user> <text>'],
+		['/msg bob    ', '/msg <user> <text>'],
+		['/broadcast', '/broadcast <text>'],
+		['/broadcast   ', '/broadcast <text>'],
+		['/create_group', '/create_group <group>'],
+		['/join_group', '/join_group <group>'],
+		['/group_msg', '/group_msg <group> <text>'],
+		['/group_msg dev', '/group_msg <group> <text>'],
+		['/group_msg dev  ', '/group_msg <group> <text>'],
+		['/leave_group', '/leave_group <group>'],
+		['/members', '/members <group>'],
+	])('missing arguments: %s', (line, usage) => {
+		expect(failure(line)).toEqual({code: 'usage', message: `usage: ${usage}`});
+	});
+
+	test.each([
+		['/exit now', '/exit'],
+		['/users all', '/users'],
+		['/groups mine', '/groups'],
+		['/create_group dev ops', '/create_group <group>'],
+		['/join_group dev ops', '/join_group <group>'],
+		['/leave_group dev ops', '/leave_group <group>'],
+		['/members dev ops', '/members <group>'],
+		['/help msg broadcast', '/help [command]'],
+	])('extra arguments: %s', (line, usage) => {
+		expect(failure(line)).toEqual({code: 'usage', message: `usage: ${usage}`});
+	});
+
+	test('trailing spaces after a command without arguments are not extra arguments', () => {
+		expect(parsed('/users   ')).toEqual({type: 'users'});
+		expect(parsed('/create_group dev   ')).toEqual({type: 'create_group', group: 'dev'});
+	});
+
+	test('text that is only control characters counts as empty', () => {
+		expect(failure('/broadcast \u001B\u0007')).toEqual({code: 'usage', message: 'usage: /broadcast <text>'});
+		expect(failure('/msg bob \u202E')).toEqual({code: 'usage', message: 'usage: /msg <user> <text>'});
+	});
+});
+
+describe('parseCommand: <text> is the rest of the line', () => {
+	test('inner and trailing spaces are kept; the separating spaces go', () => {
+		expect(parsed('/msg bob   hi   there  ')).toEqual({type: 'msg', to: 'bob', text: 'hi   there  '});
+		expect(parsed('/broadcast  a  b ')).toEqual({type: 'broadcast', text: 'a  b '});
+		expect(parsed('/group_msg dev  x  y  ')).toEqual({type: 'group_msg', group: 'dev', text: 'x  y  '});
+	});
+
+	test('text may look like a command or hold slashes and colons', () => {
+		expect(parsed('/msg bob /exit')).toEqual({type: 'msg', to: 'bob', text: '/exit'});
+		expect(parsed('/broadcast see http://x.y/z: ok')).toEqual({type: 'broadcast', text: 'see http://x.y/z: ok'});
+	});
+
+	test('text keeps its case; emoji and accents pass', () => {
+		expect(parsed('/broadcast Héllo WÖRLD 🎉')).toEqual({type: 'broadcast', text: 'Héllo WÖRLD 🎉'});
+	});
+
+	test('control characters are stripped from text, a tab becomes a space', () => {
+		expect(parsed('/broadcast \u001B[31mred\u001B[0m')).toEqual({type: 'broadcast', text: '[31mred[0m'});
+		expect(parsed('/msg bob a\tb\u0007c\u009Bd')).toEqual({type: 'msg', to: 'bob', text: 'a bcd'});
+		expect(parsed('/group_msg dev \u202Eevil\u202C')).toEqual({type: 'group_msg', group: 'dev', text: 'evil'});
+	});
+
+	test(`text of ${MAX_TEXT_LENGTH} characters is accepted, one more is text_too_long`, () => {
+		const longest = 'x'.repeat(MAX_TEXT_LENGTH);
+		expect(parsed(`/broadcast ${longest}`)).toEqual({type: 'broadcast', text: longest});
+		expect(failure(`/msg bob ${longest}y`)).toEqual({code: 'text_too_long', message: `message is longer than ${MAX_TEXT_LENGTH} characters`});
+		expect(failure(`/group_msg dev ${longest}y`).code).toBe('text_too_long');
+	});
+
+	test('the length limit counts the text after control characters are stripped', () => {
+		const text = `${'x'.repeat(MAX_TEXT_LENGTH)}${'\u0007'.repeat(10)}`;
+		expect(parsed(`/broadcast ${text}`)).toEqual({type: 'broadcast', text: 'x'.repeat(MAX_TEXT_LENGTH)});
+	});
+});
+
+describe('parseCommand: case and names', () => {
+	test('command names are case-insensitive', () => {
+		expect(parsed('/MSG bob hi')).toEqual({type: 'msg', to: 'bob', text: 'hi'});
+		expect(parsed('/Create_Group dev')).toEqual({type: 'create_group', group: 'dev'});
+		expect(parsed('/EXIT')).toEqual({type: 'exit'});
+	});
+
+	test('user and group names are lower-cased', () => {
+		expect(parsed('/msg BoB Hi')).toEqual({type: 'msg', to: 'bob', text: 'Hi'});
+		expect(parsed('/join_group DEV-Team_2')).toEqual({type: 'join_group', group: 'dev-team_2'});
+		expect(parsed('/members Dev')).toEqual({type: 'members', group: 'dev'});
+	});
+
+	test(`a name of ${MAX_NAME_LENGTH} characters is accepted, one more is invalid_name`, () => {
+		const longest = 'a'.repeat(MAX_NAME_LENGTH);
+		expect(parsed(`/create_group ${longest}`)).toEqual({type: 'create_group', group: longest});
+		const error = failure(`/create_group ${longest}a`);
+		expect(error.code).toBe('invalid_name');
+		expect(error.message).toBe(`group name is longer than ${MAX_NAME_LENGTH} characters (usage: /create_group <group>)`);
+		expect(failure(`/msg ${longest}a hi`).message).toMatch(/^user name is longer than/);
+	});
+
+	test('names may hold digits, _ and -, and start with a letter or a digit', () => {
+		expect(parsed('/msg 7of9 hi')).toEqual({type: 'msg', to: '7of9', text: 'hi'});
+		expect(parsed('/create_group a-b_c')).toEqual({type: 'create_group', group: 'a-b_c'});
+	});
+
+	test.each(['_dev', '-dev', 'dev!', 'dé', 'a.b', 'a/b', 'ДЕВ', 'dev\u0000', 'a:b', '#dev', '@bob'])('invalid name %j', name => {
+		const error = failure(`/join_group ${name}`);
+		expect(error.code).toBe('invalid_name');
+		expect(error.message).toContain('(usage: /join_group <group>)');
+		expect(failure(`/msg ${name} hi`).code).toBe('invalid_name');
+	});
+});
+
+describe('parseCommand: what is not a command', () => {
+	test.each(['hello', '', ' /msg bob hi', 'msg bob hi', '\\msg bob hi'])('not a command: %j', line => {
+		expect(failure(line)).toEqual({code: 'not_a_command', message: 'commands start with / (try /help)'});
+	});
+
+	test('an unknown command names itself, safely', () => {
+		expect(failure('/dance')).toEqual({code: 'unknown_command', message: 'unknown command /dance (try /help)'});
+		expect(failure('/Dance now')).toEqual({code: 'unknown_command', message: 'unknown command /Dance (try /help)'});
+		const escape = failure('/\u001B[2Jboom');
+		expect(escape.code).toBe('unknown_command');
+		expect(escape.message).not.toContain('\u001B');
+		expect(failure(`/${'x'.repeat(200)}`).message).toBe(`unknown command /${'x'.repeat(40)} (try /help)`);
+	});
+
+	test('a bare slash is an unknown command', () => {
+		expect(failure('/')).toEqual({code: 'unknown_command', message: 'missing command name after / (try /help)'});
+		expect(failure('/   ')).toEqual({code: 'unknown_command', message: 'missing command name after / (try /help)'});
+	});
+
+	test('the seed has no aliases: near misses are unknown', () => {
+		for (const line of ['/message bob hi', '/creategroup dev', '/join dev', '/quit', '/group-msg dev hi']) {
+			expect(failure(line).code).toBe('unknown_command');
+		}
+	});
+});
+
+describe('formatCommand', () => {
+	const commands: Command[] = [
+		{type: 'msg', to: 'bob', text: 'hi   there  '},
+		{type: 'msg', to: 'bob', text: '/exit'},
+		{type: 'broadcast', text: 'trailing space kept '},
+		{type: 'create_group', group: 'dev'},
+		{type: 'join_group', group: 'dev-team'},
+		{type: 'group_msg', group: 'dev', text: 'x  y 🎉'},
+		{type: 'leave_group', group: 'dev'},
+		{type: 'exit'},
+		{type: 'help'},
+		{type: 'help', topic: 'group_msg'},
+		{type: 'users'},
+		{type: 'groups'},
+		{type: 'members', group: 'dev'},
+	];
+
+	test('covers every command type', () => {
+		expect(new Set(commands.map(command => command.type))).toEqual(new Set(commandSpecs.map(spec => spec.name)));
+	});
+
+	test.each(commands)('round-trips %j', command => {
+		expect(parsed(formatCommand(command))).toEqual(command);
+	});
+
+	test.each(['/broadcast \u0001 hi', '/broadcast \thi', '/msg bob \t\u001B  hi ', '/group_msg dev \u202E x'])('round-trips what the parser made of %j', line => {
+		const command = parsed(line);
+		expect(parsed(formatCommand(command))).toEqual(command);
+	});
+
+	test('normalizes a typed line: lower-case names, canonical spacing', () => {
+		expect(formatCommand(parsed('/MSG  BoB  hi  '))).toBe('/msg bob hi  ');
+		expect(formatCommand(parsed('/Help /MSG'))).toBe('/help msg');
+	});
+});
+
+describe('commandSpecs', () => {
+	test('every usage line names its command and is what a usage error prints', () => {
+		for (const spec of commandSpecs) {
+			expect(spec.usage.startsWith(`/${spec.name}`)).toBe(true);
+			expect(commandSpec(spec.name)).toBe(spec);
+			if (spec.args.length > (spec.optional ?? 0)) {
+				expect(failure(`/${spec.name}`)).toEqual({code: 'usage', message: `usage: ${spec.usage}`});
+			}
+		}
+	});
+
+	test('a text argument is always the last one', () => {
+		for (const spec of commandSpecs) {
+			const textAt = spec.args.indexOf('text');
+			expect(textAt === -1 || textAt === spec.args.length - 1).toBe(true);
+		}
+	});
+});
