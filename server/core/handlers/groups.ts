@@ -1,0 +1,53 @@
+import type {SessionSink} from '../session.js';
+import {OutboundEvent} from '../outbound.js';
+import {failure, type CoreContext, type Handler} from '../context.js';
+
+/** Tells the group's members (and `user`'s other sessions) that `user` joined or left. */
+function announceMembership(context: CoreContext, session: SessionSink, group: string, joined: boolean): void {
+	const event = new OutboundEvent({type: 'membership', group, user: session.user, joined, ts: context.timestamp()});
+	for (const member of context.store.members(group) ?? []) {
+		context.presence.deliverToUser(member, event, session);
+	}
+
+	if (!joined) {
+		context.presence.deliverToUser(session.user, event, session);
+	}
+}
+
+export const createGroup: Handler<{type: 'create_group'; group: string}> = (context, session, {group}) => {
+	if (!context.store.createGroup(group, session.user)) {
+		return failure('create_group', 'group_exists', `#${group} already exists (join it with /join_group ${group})`);
+	}
+
+	announceMembership(context, session, group, true);
+	return {type: 'ok', command: 'create_group', text: `created #${group}; you are its first member`, group};
+};
+
+export const joinGroup: Handler<{type: 'join_group'; group: string}> = (context, session, {group}) => {
+	const result = context.store.addMember(group, session.user);
+	if (result === 'no_such_group') {
+		return failure('join_group', 'no_such_group', `no group named #${group} (create it with /create_group ${group})`);
+	}
+
+	if (result === 'already_member') {
+		return failure('join_group', 'already_member', `you are already in #${group}`);
+	}
+
+	announceMembership(context, session, group, true);
+	return {type: 'ok', command: 'join_group', text: `joined #${group}`, group};
+};
+
+export const leaveGroup: Handler<{type: 'leave_group'; group: string}> = (context, session, {group}) => {
+	const result = context.store.removeMember(group, session.user);
+	if (result === 'no_such_group') {
+		return failure('leave_group', 'no_such_group', `no group named #${group}`);
+	}
+
+	if (result === 'not_member') {
+		return failure('leave_group', 'not_member', `you are not in #${group}`);
+	}
+
+	announceMembership(context, session, group, false);
+	const text = result === 'removed_group' ? `left #${group}; it had no other members, so it is gone` : `left #${group}`;
+	return {type: 'ok', command: 'leave_group', text, group};
+};

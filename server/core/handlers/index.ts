@@ -1,0 +1,19 @@
+import type {HandlerTable} from '../context.js';
+import {createGroup, joinGroup, leaveGroup} from './groups.js';
+import {exit, groups, help, members, users} from './info.js';
+import {broadcast, groupMsg, msg} from './messaging.js';
+
+/** One handler per command, keyed by `command.type`. */
+export const handlers: HandlerTable = {
+	msg,
+	broadcast,
+	group_msg: groupMsg,
+	create_group: createGroup,
+	join_group: joinGroup,
+	leave_group: leaveGroup,
+	users,
+	groups,
+	members,
+	help,
+	exit,
+};

@@ -1,0 +1,61 @@
+import type {ServerEvent} from '../../source/protocol/index.js';
+
+function pad(value: number): string {
+	return value < 10 ? `0${value}` : String(value);
+}
+
+/** `[12:00:01]` in the server's local time, as text mode shows it. */
+export function clockStamp(ts: string): string {
+	const date = new Date(ts);
+	return `[${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}]`;
+}
+
+/** An event as text mode prints it (docs/protocol.md, "Text mode"), without the newline. */
+export function renderTextLine(event: ServerEvent): string {
+	switch (event.type) {
+		case 'msg': {
+			return `${clockStamp(event.ts)} [private] ${event.from} -> ${event.to}: ${event.text}`;
+		}
+
+		case 'broadcast': {
+			return `${clockStamp(event.ts)} [broadcast] ${event.from}: ${event.text}`;
+		}
+
+		case 'group_msg': {
+			return `${clockStamp(event.ts)} [#${event.group}] ${event.from}: ${event.text}`;
+		}
+
+		case 'membership': {
+			return `${clockStamp(event.ts)} [#${event.group}] * ${event.user} ${event.joined ? 'joined' : 'left'}`;
+		}
+
+		case 'presence': {
+			return `* ${event.user} ${event.online ? 'is online' : 'went offline'}`;
+		}
+
+		case 'ok':
+		case 'login_ok': {
+			return `ok: ${event.text}`;
+		}
+
+		case 'error': {
+			return `error: ${event.message}`;
+		}
+
+		case 'notice': {
+			return `notice: ${event.text}`;
+		}
+
+		case 'bye': {
+			return `bye: ${event.text}`;
+		}
+
+		case 'pong': {
+			return 'pong';
+		}
+
+		case 'welcome': {
+			return `${event.server} ${event.version}, protocol ${event.protocol}`;
+		}
+	}
+}

@@ -1,0 +1,158 @@
+import net from 'node:net';
+import type {Duplex} from 'node:stream';
+import {Authenticator} from './auth/authenticator.js';
+import {ChatCore} from './core/chat-core.js';
+import {silentLogger, type Logger} from './log.js';
+import {Connection, type ConnectionContext} from './net/connection.js';
+import {defaultFailureDelay, LoginThrottle, type FailureDelay} from './net/login-throttle.js';
+import {SERVER_VERSION} from './version.js';
+
+export {createLogger, silentLogger, type Logger, type LogFormat} from './log.js';
+export {SERVER_VERSION} from './version.js';
+
+export type ServerOptions = {
+	/** Default 127.0.0.1. */
+	readonly host?: string;
+	/** Default 12345; 0 picks a free port (read it from `address`). */
+	readonly port?: number;
+	readonly usersFile: string;
+	/** Default: no logging. `natter serve` passes `createLogger()` (stderr). */
+	readonly logger?: Logger;
+	/** Close a connection that has not logged in after this long. Default 30 000. */
+	readonly loginTimeoutMs?: number;
+	/** Drop a connection whose unsent output exceeds this (a reader that does not read). Default 1 MiB. */
+	readonly maxOutboundBytes?: number;
+	/** Commands per second per session after the burst; 0 disables flood control. Default 10. */
+	readonly rate?: number;
+	/** Default 30. */
+	readonly burst?: number;
+	/** Failed logins per connection before `bye too_many_attempts`. Default 3. */
+	readonly maxLoginAttempts?: number;
+	/** Delay before the n-th failure reply from one address: baseMs × 2^(n−1), at most capMs. Default 250 / 3000. */
+	readonly failureDelay?: FailureDelay;
+	/** bcrypt worker threads. Default: the Authenticator's choice. */
+	readonly authWorkers?: number;
+	/** How long a closing connection may take to flush before it is cut. Default 2000. */
+	readonly closeGraceMs?: number;
+};
+
+export type NatterServer = {
+	readonly address: {host: string; port: number};
+	/** Stop accepting, send every client `bye shutdown`, flush, close. */
+	close(): Promise<void>;
+	/** Re-read the users file; throws (and keeps the old users) when it is bad. Returns the user count. */
+	reloadUsers(): Promise<number>;
+	/** Serve one client over any duplex stream (a socket, or one end of `duplexPair()`). */
+	handle(stream: Duplex, remote?: string): void;
+	/** Open connections, logged in or not. */
+	readonly connectionCount: number;
+};
+
+export const defaultServerOptions = {
+	host: '127.0.0.1',
+	port: 12_345,
+	loginTimeoutMs: 30_000,
+	maxOutboundBytes: 1024 * 1024,
+	rate: 10,
+	burst: 30,
+	maxLoginAttempts: 3,
+	closeGraceMs: 2000,
+} as const;
+
+const keepAliveDelayMs = 30_000;
+
+export async function startServer(options: ServerOptions): Promise<NatterServer> {
+	const logger = options.logger ?? silentLogger;
+	const authenticator = await Authenticator.open({usersFile: options.usersFile, workers: options.authWorkers});
+	const core = new ChatCore({isRegistered: user => authenticator.has(user)});
+	const connections = new Set<Connection>();
+	const context: ConnectionContext = {
+		core,
+		verify: async (user, password) => authenticator.verify(user, password),
+		throttle: new LoginThrottle({delay: options.failureDelay ?? defaultFailureDelay}),
+		logger,
+		version: SERVER_VERSION,
+		limits: {
+			loginTimeoutMs: options.loginTimeoutMs ?? defaultServerOptions.loginTimeoutMs,
+			maxOutboundBytes: options.maxOutboundBytes ?? defaultServerOptions.maxOutboundBytes,
+			rate: options.rate ?? defaultServerOptions.rate,
+			burst: options.burst ?? defaultServerOptions.burst,
+			maxLoginAttempts: options.maxLoginAttempts ?? defaultServerOptions.maxLoginAttempts,
+			closeGraceMs: options.closeGraceMs ?? defaultServerOptions.closeGraceMs,
+		},
+		onClosed(connection) {
+			connections.delete(connection);
+		},
+	};
+
+	const handle = (stream: Duplex, remote = 'local') => {
+		connections.add(new Connection(stream, context, remote));
+	};
+
+	// allowHalfOpen: a client that sends its commands and then shuts its side still gets every reply.
+	const listener = net.createServer({allowHalfOpen: true}, socket => {
+		socket.setNoDelay(true);
+		socket.setKeepAlive(true, keepAliveDelayMs);
+		handle(socket, `${socket.remoteAddress ?? 'unknown'}`);
+	});
+	listener.on('error', error => {
+		logger.log('error', 'error', {during: 'accept', message: error.message});
+	});
+
+	try {
+		await new Promise<void>((resolve, reject) => {
+			listener.once('error', reject);
+			listener.listen(options.port ?? defaultServerOptions.port, options.host ?? defaultServerOptions.host, () => {
+				listener.off('error', reject);
+				resolve();
+			});
+		});
+	} catch (error) {
+		await authenticator.close();
+		throw error;
+	}
+
+	const bound = listener.address() as net.AddressInfo;
+	const address = {host: bound.address, port: bound.port};
+	logger.log('info', 'listening', {host: address.host, port: address.port, users: authenticator.names().length, version: SERVER_VERSION});
+
+	let closing: Promise<void> | undefined;
+	const close = async () => {
+		const stopped = new Promise<void>(resolve => {
+			listener.close(() => {
+				resolve();
+			});
+		});
+		const open = [...connections];
+		for (const connection of open) {
+			connection.shutdown();
+		}
+
+		await Promise.all(open.map(async connection => connection.closed));
+		await stopped;
+		await authenticator.close();
+		logger.log('info', 'stopped', {connections: open.length});
+	};
+
+	return {
+		address,
+		handle,
+		get connectionCount() {
+			return connections.size;
+		},
+		async close() {
+			closing ??= close();
+			return closing;
+		},
+		async reloadUsers() {
+			try {
+				const count = await authenticator.reload();
+				logger.log('info', 'reload', {users: count});
+				return count;
+			} catch (error) {
+				logger.log('error', 'reload_failed', {message: error instanceof Error ? error.message : String(error)});
+				throw error;
+			}
+		},
+	};
+}

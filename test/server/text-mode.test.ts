@@ -1,0 +1,159 @@
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {LineSocket, loginText} from '../helpers/line-socket.js';
+import {startTestServer, testUsers, type TestServer} from '../helpers/test-server.js';
+
+let server: TestServer;
+const clients: LineSocket[] = [];
+
+beforeEach(async () => {
+	server = await startTestServer();
+});
+
+afterEach(async () => {
+	for (const client of clients.splice(0)) {
+		client.destroy();
+	}
+
+	await server.close();
+});
+
+async function login(user: keyof typeof testUsers): Promise<LineSocket> {
+	const client = await loginText(server.port, user, testUsers[user]);
+	clients.push(client);
+	return client;
+}
+
+const clock = String.raw`\[\d\d:\d\d:\d\d\]`;
+
+describe('text mode', () => {
+	it('greets, prompts for the user name and password, and welcomes', async () => {
+		const client = await LineSocket.connect(server.port);
+		clients.push(client);
+		expect(await client.next()).toMatch(/^natter \d+\.\d+\.\d+, protocol 1\. Log in, or send a JSON object for JSON mode\.$/);
+		expect(await client.next()).toBe('Username:');
+		client.send('Alice');
+		expect(await client.next()).toBe('Password:');
+		client.send('wonderland');
+		expect(await client.next()).toBe('ok: welcome alice. 1 user online. Type /help for the commands.');
+	});
+
+	it('accepts \\r\\n line ends (telnet)', async () => {
+		const client = await LineSocket.connect(server.port);
+		clients.push(client);
+		await client.waitFor('Username:');
+		client.write('bob\r\nbuilder\r\n/users\r\n');
+		expect(await client.waitFor(/^ok: /)).toBe('ok: welcome bob. 1 user online. Type /help for the commands.');
+		expect(await client.next()).toBe('ok: 1 user online: bob');
+	});
+
+	it('answers a slash-command before login with "log in first" and prompts again', async () => {
+		const client = await LineSocket.connect(server.port);
+		clients.push(client);
+		await client.waitFor('Username:');
+		client.send('/users');
+		expect(await client.next()).toBe('error: log in first');
+		expect(await client.next()).toBe('Username:');
+	});
+
+	it('says how many attempts are left after a wrong password, the same for an unknown user', async () => {
+		const client = await LineSocket.connect(server.port);
+		clients.push(client);
+		await client.waitFor('Username:');
+		client.send('alice');
+		client.send('nope');
+		expect(await client.waitFor(/^error:/)).toBe('error: invalid username or password (2 attempts left)');
+		expect(await client.next()).toBe('Username:');
+		client.send('nobody');
+		client.send('nope');
+		expect(await client.waitFor(/^error:/)).toBe('error: invalid username or password (1 attempt left)');
+		expect(await client.next()).toBe('Username:');
+		client.send('alice');
+		client.send('wonderland');
+		expect(await client.waitFor(/^ok:/)).toMatch(/^ok: welcome alice\./);
+	});
+
+	it('carries out every command with human replies and incoming lines', async () => {
+		const alice = await login('alice');
+		const bob = await login('bob');
+		expect(await alice.next()).toBe('* bob is online');
+
+		alice.send('/msg bob hello  bob ');
+		expect(await alice.next()).toBe('ok: sent to bob');
+		expect(await bob.next()).toMatch(new RegExp(`^${clock} \\[private\\] alice -> bob: hello  bob $`));
+
+		bob.send('/broadcast hi all');
+		expect(await bob.next()).toBe('ok: sent to 1 other user online');
+		expect(await alice.next()).toMatch(new RegExp(`^${clock} \\[broadcast\\] bob: hi all$`));
+
+		alice.send('/create_group dev');
+		expect(await alice.next()).toBe('ok: created #dev; you are its first member');
+		bob.send('/join_group DEV');
+		expect(await bob.next()).toBe('ok: joined #dev');
+		expect(await alice.next()).toMatch(new RegExp(`^${clock} \\[#dev\\] \\* bob joined$`));
+
+		bob.send('/group_msg dev standup in 5');
+		expect(await bob.next()).toBe('ok: sent to #dev (1 other member online)');
+		expect(await alice.next()).toMatch(new RegExp(`^${clock} \\[#dev\\] bob: standup in 5$`));
+
+		alice.send('/users');
+		expect(await alice.next()).toBe('ok: 2 users online: alice, bob');
+		alice.send('/groups');
+		expect(await alice.next()).toBe('ok: 1 group: #dev (2 members, joined)');
+		alice.send('/members dev');
+		expect(await alice.next()).toBe('ok: #dev has 2 members: alice, bob');
+
+		bob.send('/leave_group dev');
+		expect(await bob.next()).toBe('ok: left #dev');
+		expect(await alice.next()).toMatch(new RegExp(`^${clock} \\[#dev\\] \\* bob left$`));
+
+		alice.send('/help');
+		expect(await alice.next()).toBe('ok: commands:');
+		const helpLines = [];
+		for (let index = 0; index < 11; index++) {
+			helpLines.push(await alice.next());
+		}
+
+		expect(helpLines.join('\n')).toMatch(/\/msg <user> <text>[\s\S]*\/exit/);
+		alice.send('/help group_msg');
+		expect(await alice.next()).toBe('ok: /group_msg <group> <text>: message every member of a group you are in');
+
+		bob.send('/exit');
+		expect(await bob.next()).toBe('ok: bye');
+		expect(await bob.next()).toBe('bye: goodbye');
+		await bob.waitForClose();
+		expect(await alice.next()).toBe('* bob went offline');
+	});
+
+	it('gives typed errors for bad and refused commands, in order', async () => {
+		const alice = await login('alice');
+		alice.send('hello there');
+		alice.send('/nope');
+		alice.send('/msg bob');
+		alice.send('/msg b@d hi');
+		alice.send('/msg zed hi');
+		alice.send('/msg carol hi');
+		alice.send('/join_group nope');
+		alice.send('/group_msg nope hi');
+		alice.send('/members nope');
+		alice.send('/leave_group nope');
+		alice.send(`/broadcast ${'x'.repeat(4001)}`);
+		expect(await alice.next()).toBe('error: commands start with / (try /help)');
+		expect(await alice.next()).toBe('error: unknown command /nope (try /help)');
+		expect(await alice.next()).toBe('error: usage: /msg <user> <text>');
+		expect(await alice.next()).toMatch(/^error: user name may only hold/);
+		expect(await alice.next()).toBe('error: no user named zed');
+		expect(await alice.next()).toBe('error: carol is offline');
+		expect(await alice.next()).toBe('error: no group named #nope (create it with /create_group nope)');
+		expect(await alice.next()).toBe('error: no group named #nope');
+		expect(await alice.next()).toBe('error: no group named #nope');
+		expect(await alice.next()).toBe('error: no group named #nope');
+		expect(await alice.next()).toBe('error: message is longer than 4000 characters');
+	});
+
+	it('strips control characters so nobody can drive another terminal', async () => {
+		const alice = await login('alice');
+		const bob = await login('bob');
+		alice.send('/msg bob \u001B[2Jgotcha\u0007 \u202Eevil');
+		expect(await bob.waitFor(/\[private\]/)).toMatch(/alice -> bob: \[2Jgotcha evil$/);
+	});
+});
