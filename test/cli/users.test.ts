@@ -1,0 +1,280 @@
+import {spawn, spawnSync} from 'node:child_process';
+import {existsSync} from 'node:fs';
+import {mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import bcrypt from 'bcryptjs';
+import {afterEach, beforeAll, beforeEach, describe, expect, test} from 'vitest';
+import {Authenticator} from '../../server/auth/authenticator.js';
+import {UsersFileError} from '../../server/auth/users-file.js';
+
+const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+type Result = {code: number | null; stdout: string; stderr: string};
+
+/** Runs the built CLI with stdin a pipe (not a terminal) holding `input`. */
+async function natter(args: string[], options: {input?: string; env?: Record<string, string>; cwd?: string} = {}): Promise<Result> {
+	const child = spawn(process.execPath, [cliPath, ...args], {
+		cwd: options.cwd ?? directory,
+		env: {...process.env, NATTER_USERS: '', ...options.env},
+		stdio: ['pipe', 'pipe', 'pipe'],
+	});
+	let stdout = '';
+	let stderr = '';
+	child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+		stdout += chunk;
+	});
+	child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+		stderr += chunk;
+	});
+	child.stdin.end(options.input ?? '');
+	const code = await new Promise<number | null>(resolve => {
+		child.on('close', resolve);
+	});
+	return {code, stdout, stderr};
+}
+
+let directory: string;
+let usersFile: string;
+
+beforeAll(() => {
+	if (!existsSync(cliPath)) {
+		throw new Error(`${cliPath} is missing: build first (npm run build)`);
+	}
+});
+beforeEach(async () => {
+	directory = await mkdtemp(path.join(tmpdir(), 'natter-users-cli-'));
+	usersFile = path.join(directory, 'users.txt');
+});
+afterEach(async () => {
+	await rm(directory, {recursive: true, force: true});
+});
+
+async function hashOf(name: string): Promise<string | undefined> {
+	const text = await readFile(usersFile, 'utf8');
+	return text.split('\n').find(line => line.startsWith(`${name}:`))?.slice(name.length + 1);
+}
+
+describe('natter users add', () => {
+	test('creates the file from two piped lines, with a bcrypt hash of the password', async () => {
+		const result = await natter(['users', 'add', 'Alice', '--users', usersFile, '--cost', '10'], {input: 'wonder land\nwonder land\n'});
+		expect(result).toMatchObject({code: 0, stdout: ''});
+		expect(result.stderr).toContain(`Added alice to ${usersFile}.`);
+		expect(result.stderr).toContain('SIGHUP');
+		const hash = (await hashOf('alice'))!;
+		expect(hash).toMatch(/^\$2b\$10\$.{53}$/);
+		expect(bcrypt.compareSync('wonder land', hash)).toBe(true);
+		expect((await stat(usersFile)).mode & 0o777).toBe(0o600);
+	});
+
+	test('hashes at cost 12 by default, and accepts a single line', async () => {
+		const result = await natter(['users', 'add', 'bob', '--users', usersFile], {input: 'builder'});
+		expect(result.code).toBe(0);
+		const hash = (await hashOf('bob'))!;
+		expect(hash.startsWith('$2b$12$')).toBe(true);
+		expect(bcrypt.compareSync('builder', hash)).toBe(true);
+	});
+
+	test('replaces an existing user\'s hash in place, keeping comments and order', async () => {
+		const bobHash = bcrypt.hashSync('builder', 4);
+		await writeFile(usersFile, `# team\nalice:${bcrypt.hashSync('old', 4)}\n\n# more\nbob:${bobHash}\n`);
+		const result = await natter(['users', 'add', 'ALICE', '--users', usersFile, '--cost', '10'], {input: 'new\nnew\n'});
+		expect(result.code).toBe(0);
+		expect(result.stderr).toContain('Set a new password for alice');
+		const aliceHash = (await hashOf('alice'))!;
+		expect(bcrypt.compareSync('new', aliceHash)).toBe(true);
+		expect(await readFile(usersFile, 'utf8')).toBe(`# team\nalice:${aliceHash}\n\n# more\nbob:${bobHash}\n`);
+	});
+
+	test('the command a plaintext line is refused with fixes that line', async () => {
+		await writeFile(usersFile, `# demo\nbob:${bcrypt.hashSync('builder', 4)}\nalice:wonderland\n`);
+		const error: unknown = await Authenticator.open({usersFile, workers: 1}).catch((error: unknown) => error);
+		expect(error).toBeInstanceOf(UsersFileError);
+		const fix = /replace it with: natter (.+)$/.exec((error as Error).message)![1]!.split(' ');
+		expect(fix).toEqual(['users', 'add', 'alice', '--users', usersFile]);
+		expect((await natter([...fix, '--cost', '10'], {input: 'wonderland\nwonderland\n'})).code).toBe(0);
+		const auth = await Authenticator.open({usersFile, workers: 1});
+		try {
+			expect(await auth.verify('alice', 'wonderland')).toBe(true);
+			expect(await auth.verify('bob', 'builder')).toBe(true);
+		} finally {
+			await auth.close();
+		}
+	});
+
+	test('refuses two different lines, an empty password and one over 72 bytes, changing nothing', async () => {
+		const mismatch = await natter(['users', 'add', 'alice', '--users', usersFile, '--cost', '10'], {input: 'one\ntwo\n'});
+		expect(mismatch.code).toBe(1);
+		expect(mismatch.stderr).toContain('do not match');
+		const empty = await natter(['users', 'add', 'alice', '--users', usersFile, '--cost', '10']);
+		expect(empty.code).toBe(1);
+		expect(empty.stderr).toContain('no password on stdin');
+		const long = await natter(['users', 'add', 'alice', '--users', usersFile, '--cost', '10'], {input: `${'x'.repeat(73)}\n`});
+		expect(long.code).toBe(1);
+		expect(long.stderr).toContain('longer than 72 bytes');
+		const three = await natter(['users', 'add', 'alice', '--users', usersFile, '--cost', '10'], {input: 'a\na\na\n'});
+		expect(three.code).toBe(1);
+		expect(existsSync(usersFile)).toBe(false);
+	});
+
+	test('usage errors exit 2 with the rule: bad name, low cost, missing name', async () => {
+		const badName = await natter(['users', 'add', 'al ice', '--users', usersFile], {input: 'pw\n'});
+		expect(badName.code).toBe(2);
+		expect(badName.stderr).toContain('invalid name "al ice": user name may only hold letters, digits');
+		const lowCost = await natter(['users', 'add', 'alice', '--users', usersFile, '--cost', '9'], {input: 'pw\n'});
+		expect(lowCost.code).toBe(2);
+		expect(lowCost.stderr).toContain('--cost must be a whole number from 10 to 20');
+		const notNumber = await natter(['users', 'add', 'alice', '--users', usersFile, '--cost', 'high'], {input: 'pw\n'});
+		expect(notNumber.code).toBe(2);
+		const noName = await natter(['users', 'add', '--users', usersFile], {input: 'pw\n'});
+		expect(noName.code).toBe(2);
+		expect(noName.stderr).toContain('missing the user NAME');
+		expect(existsSync(usersFile)).toBe(false);
+	});
+
+	test('uses $NATTER_USERS, then ./users.txt', async () => {
+		const envFile = path.join(directory, 'from-env.txt');
+		expect((await natter(['users', 'add', 'alice', '--cost', '10'], {input: 'pw\n', env: {NATTER_USERS: envFile}})).code).toBe(0);
+		expect(await readFile(envFile, 'utf8')).toMatch(/^alice:\$2b\$10\$/);
+		expect((await natter(['users', 'add', 'bob', '--cost', '10'], {input: 'pw\n'})).code).toBe(0);
+		expect(await readFile(usersFile, 'utf8')).toMatch(/^bob:\$2b\$10\$/);
+	});
+});
+
+describe('natter users remove and list', () => {
+	const hashes = {alice: bcrypt.hashSync('a', 4), bob: bcrypt.hashSync('b', 4)};
+
+	test('list prints one name per line', async () => {
+		await writeFile(usersFile, `# c\nAlice:${hashes.alice}\n\nbob:${hashes.bob}\n`);
+		expect(await natter(['users', 'list', '--users', usersFile])).toEqual({code: 0, stdout: 'alice\nbob\n', stderr: ''});
+	});
+
+	test('list exits 1 and names the line when the server would refuse the file', async () => {
+		await writeFile(usersFile, `alice:${hashes.alice}\nbob:secret\n`);
+		const result = await natter(['users', 'list', '--users', usersFile]);
+		expect(result.code).toBe(1);
+		expect(result.stdout).toBe('alice\nbob\n');
+		expect(result.stderr).toContain(`${usersFile}:2: "bob" has a plaintext password`);
+		expect(result.stderr).not.toContain('secret');
+	});
+
+	test('remove drops the user and keeps everything else', async () => {
+		await writeFile(usersFile, `# c\nalice:${hashes.alice}\n# bob's line\nbob:${hashes.bob}\n`);
+		const result = await natter(['users', 'remove', 'Alice', '--users', usersFile]);
+		expect(result.code).toBe(0);
+		expect(result.stderr).toContain(`Removed alice from ${usersFile}.`);
+		expect(result.stderr).toContain('SIGHUP');
+		expect(await readFile(usersFile, 'utf8')).toBe(`# c\n# bob's line\nbob:${hashes.bob}\n`);
+	});
+
+	test('remove of a missing user, or from a missing file, exits 1', async () => {
+		await writeFile(usersFile, `alice:${hashes.alice}\n`);
+		const missingUser = await natter(['users', 'remove', 'carol', '--users', usersFile]);
+		expect(missingUser.code).toBe(1);
+		expect(missingUser.stderr).toContain(`no user "carol" in ${usersFile}`);
+		const missingFile = await natter(['users', 'remove', 'carol', '--users', path.join(directory, 'none.txt')]);
+		expect(missingFile.code).toBe(1);
+		expect(missingFile.stderr).toContain('does not exist');
+		expect(await readFile(usersFile, 'utf8')).toBe(`alice:${hashes.alice}\n`);
+	});
+});
+
+describe('natter users usage', () => {
+	test('--help prints the usage and the stdin rule, exit 0', async () => {
+		for (const args of [['users', '--help'], ['users', 'add', '--help'], ['users', '-h']]) {
+			const result = await natter(args);
+			expect(result.code).toBe(0);
+			expect(result.stdout).toContain('natter users add NAME [--users FILE] [--cost N]');
+			expect(result.stdout).toContain('either one line, or two lines that must match');
+		}
+	});
+
+	test('an unknown command, flag or extra argument exits 2', async () => {
+		expect((await natter(['users'])).code).toBe(2);
+		expect((await natter(['users', 'rename', 'alice'])).code).toBe(2);
+		expect((await natter(['users', 'list', '--bogus'])).code).toBe(2);
+		expect((await natter(['users', 'list', 'alice'])).code).toBe(2);
+		expect((await natter(['users', 'remove', 'alice', 'bob'])).code).toBe(2);
+	});
+});
+
+// util-linux `script` runs the CLI on a real pseudo-terminal, so the masked prompt is what runs.
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+describe.skipIf(!hasScript)('natter users add on a terminal', () => {
+	/** Runs `natter users add` under a pty; `answer(screen)` returns keys to type once the screen shows something new. */
+	async function onTerminal(name: string, keys: (screen: string) => string | undefined): Promise<{code: number | null; screen: string}> {
+		const command = [process.execPath, cliPath, 'users', 'add', name, '--users', usersFile, '--cost', '10'].map(word => `'${word}'`).join(' ');
+		const child = spawn('script', ['-qfec', command, '/dev/null'], {stdio: ['pipe', 'pipe', 'inherit']});
+		let screen = '';
+		child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+			screen += chunk;
+			const typed = keys(screen);
+			if (typed !== undefined) {
+				child.stdin.write(typed);
+			}
+		});
+		const code = await new Promise<number | null>(resolve => {
+			child.on('close', resolve);
+		});
+		return {code, screen};
+	}
+
+	test('asks twice, echoes stars, never the password', async () => {
+		const typed = new Set<string>();
+		const once = (key: string, text: string): string | undefined => {
+			if (typed.has(key)) {
+				return undefined;
+			}
+
+			typed.add(key);
+			return text;
+		};
+
+		const {code, screen} = await onTerminal('carol', current => {
+			if (current.includes('Repeat the password: ')) {
+				return once('second', 'sekrit7\r');
+			}
+
+			// Backspace twice and an arrow key in the middle are edited out.
+			return current.includes('Password for carol: ') ? once('first', 'sek\u007F\u007Fe\u001B[Dkrit7\r') : undefined;
+		});
+		expect(code).toBe(0);
+		expect(screen).toContain('*******');
+		expect(screen).not.toContain('sekrit7');
+		expect(screen).toContain('Added carol');
+		expect(bcrypt.compareSync('sekrit7', (await hashOf('carol'))!)).toBe(true);
+	});
+
+	test('different answers change nothing and exit 1', async () => {
+		let sent = 0;
+		const {code, screen} = await onTerminal('carol', current => {
+			const prompts = current.split(/Password for carol: |Repeat the password: /).length - 1;
+			if (prompts > sent) {
+				sent = prompts;
+				return sent === 1 ? 'one\r' : 'two\r';
+			}
+
+			return undefined;
+		});
+		expect(code).toBe(1);
+		expect(screen).toContain('the passwords do not match');
+		expect(existsSync(usersFile)).toBe(false);
+	});
+
+	test('Ctrl+C aborts with exit 130 and changes nothing', async () => {
+		let sent = false;
+		const {code, screen} = await onTerminal('carol', current => {
+			if (!sent && current.includes('Password for carol: ')) {
+				sent = true;
+				return 'sek\u0003';
+			}
+
+			return undefined;
+		});
+		expect(code).toBe(130);
+		expect(screen).toContain('aborted; nothing changed');
+		expect(existsSync(usersFile)).toBe(false);
+	});
+});
