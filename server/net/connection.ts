@@ -51,6 +51,9 @@ type Mode = 'text' | 'json';
 
 let lastConnectionId = 0;
 
+/** How far past maxOutboundBytes a single tick may write before the flush is even tried. */
+const burstAllowance = 8;
+
 const byeTexts: Record<ByeReason, string> = {
 	exit: 'goodbye',
 	shutdown: 'the server is shutting down',
@@ -127,7 +130,8 @@ export class Connection implements SessionSink {
 			this.#onClose();
 		});
 		this.#loginTimer = setTimeout(() => {
-			this.#closeWith('login_timeout', `no login within ${Math.round(context.limits.loginTimeoutMs / 1000)} s`);
+			const {loginTimeoutMs} = context.limits;
+			this.#closeWith('login_timeout', `no login within ${loginTimeoutMs < 1000 ? `${loginTimeoutMs} ms` : `${Math.round(loginTimeoutMs / 1000)} s`}`);
 		}, context.limits.loginTimeoutMs);
 		this.#write(`natter ${context.version}, protocol ${PROTOCOL_VERSION}. Log in, or send a JSON object for JSON mode.\nUsername: `);
 	}
@@ -162,14 +166,20 @@ export class Connection implements SessionSink {
 		}
 
 		stream.write(bytes);
-		if (stream.writableLength > this.#context.limits.maxOutboundBytes) {
+		// One tick's output may briefly exceed the limit (it is judged after the flush), but never by this much.
+		if (stream.writableLength > this.#context.limits.maxOutboundBytes * burstAllowance) {
 			this.#dropSlowReader();
 		}
 	}
 
+	/** Flushes this tick's writes; what the kernel would not take stays in writableLength, and that is what is bounded. */
 	readonly #uncork = (): void => {
 		this.#corked = false;
-		this.#stream.uncork();
+		const stream = this.#stream;
+		stream.uncork();
+		if (stream.writableLength > this.#context.limits.maxOutboundBytes) {
+			this.#dropSlowReader();
+		}
 	};
 
 	#send(event: ServerEvent): void {

@@ -41,6 +41,8 @@ export class LineSocket {
 		});
 		stream.on('end', () => {
 			this.#ended = true;
+			// Like a socket without allowHalfOpen: when the server is done, so are we.
+			stream.end();
 			this.#wake();
 		});
 		stream.on('close', () => {
@@ -137,6 +139,10 @@ export class LineSocket {
 		}
 	}
 
+	#tail(): string {
+		return JSON.stringify(this.lines.slice(-5).map(line => (line.length > 200 ? `${line.slice(0, 200)}…` : line)));
+	}
+
 	#wake(): void {
 		for (const waiter of this.#waiters) {
 			waiter();
@@ -157,13 +163,13 @@ export class LineSocket {
 					resolve(value);
 				} else if (this.ended && what !== 'the connection to close') {
 					finish();
-					reject(new Error(`connection closed while waiting for ${what}; unread: ${JSON.stringify(this.unread().slice(-5))}, last lines: ${JSON.stringify(this.lines.slice(-5))}`));
+					reject(new Error(`connection closed while waiting for ${what}; last lines: ${this.#tail()}`));
 				}
 			};
 
 			const timer = setTimeout(() => {
 				finish();
-				reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last lines: ${JSON.stringify(this.lines.slice(-5))}`));
+				reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last lines: ${this.#tail()}`));
 			}, timeoutMs);
 			const finish = () => {
 				clearTimeout(timer);
