@@ -1,5 +1,5 @@
 import {randomInt} from 'node:crypto';
-import {normalizeName} from '../../source/protocol/index.js';
+import {nameProblem, normalizeName} from '../../source/protocol/index.js';
 import {BcryptPool} from './bcrypt-pool.js';
 import {bcryptCost, loadUsers} from './users-file.js';
 
@@ -86,13 +86,13 @@ export class Authenticator {
 			return false;
 		}
 
-		const hash = this.#users.get(normalizeName(name));
+		const hash = this.#lookUp(name);
 		const matches = await this.#pool.compare(password, hash ?? this.#dummyHash);
 		return hash !== undefined && matches;
 	}
 
 	has(name: string): boolean {
-		return this.#users.has(normalizeName(name));
+		return this.#lookUp(name) !== undefined;
 	}
 
 	/** Registered names, lower case, in file order. */
@@ -114,6 +114,11 @@ export class Authenticator {
 
 	async close(): Promise<void> {
 		await this.#pool.close();
+	}
+
+	/** Only a valid name finds a user: lower-casing alone would let the Kelvin sign stand for 'k'. */
+	#lookUp(name: string): string | undefined {
+		return nameProblem(name, 'user') === undefined ? this.#users.get(normalizeName(name)) : undefined;
 	}
 
 	#setUsers(users: ReadonlyMap<string, string>): void {

@@ -38,6 +38,7 @@ describe('Authenticator', () => {
 		expect(await auth.verify('alice', 'builder')).toBe(false);
 		expect(await auth.verify('carol', 'wonderland')).toBe(false);
 		expect(await auth.verify('not a name', 'wonderland')).toBe(false);
+		expect(await auth.verify('', 'wonderland')).toBe(false);
 	});
 
 	test('knows who is registered', async () => {
@@ -45,6 +46,13 @@ describe('Authenticator', () => {
 		expect(auth.names()).toEqual(['alice', 'bob']);
 		expect(auth.has('Bob')).toBe(true);
 		expect(auth.has('carol')).toBe(false);
+	});
+
+	test('a name that only lower-cases to a user is not that user', async () => {
+		const auth = await open(`kim:${bcrypt.hashSync('pw', 4)}\n`);
+		expect(await auth.verify('kim', 'pw')).toBe(true);
+		expect(auth.has('\u212Aim')).toBe(false);
+		expect(await auth.verify('\u212Aim', 'pw')).toBe(false);
 	});
 
 	test('refuses empty and over-long passwords, including ones that match on their first 72 bytes', async () => {
