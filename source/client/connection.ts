@@ -21,6 +21,11 @@ export type ConnectionOptions = {
 	readonly client?: string;
 	/** Give up connecting and logging in after this long (ms). */
 	readonly timeoutMs?: number;
+	/**
+	Called for every event from the first one (`welcome`) on. A listener added after open() resolves
+	can miss events that arrived in the same chunk as `login_ok`; this one cannot.
+	*/
+	readonly onEvent?: (event: ServerEvent) => void;
 };
 
 /** Why a connection could not be opened; `code` is the server's error code when it answered. */
@@ -61,6 +66,10 @@ export class ChatConnection extends EventEmitter<Events> {
 		const socket = net.connect({host: options.host, port: options.port});
 		socket.setNoDelay(true);
 		const connection = new ChatConnection(socket, options.user);
+		if (options.onEvent) {
+			connection.on('event', options.onEvent);
+		}
+
 		try {
 			await connection.#login(options);
 		} catch (error) {
@@ -105,16 +114,31 @@ export class ChatConnection extends EventEmitter<Events> {
 		return this.#closed;
 	}
 
-	/** Send one command line (`/users`, `/msg bob hi`) and wait for its reply. */
-	async request(line: string): Promise<CommandReply> {
-		const id = this.#nextId++;
+	/**
+	Send one command line (`/users`, `/msg bob hi`) and wait for its reply. `id` is the request id
+	the reply will carry (chosen here when left out); it must not be one still waiting for a reply.
+	*/
+	async request(line: string, id: RequestId = this.#freeId()): Promise<CommandReply> {
+		if (this.#pending.has(id)) {
+			throw new Error(`request id ${String(id)} is already waiting for a reply`);
+		}
+
 		return this.#send({type: 'command', id, line}, id);
+	}
+
+	/** Stop reading from the server (events wait in the socket) until resume(): for a consumer that cannot keep up. */
+	pause(): void {
+		this.#socket.pause();
+	}
+
+	resume(): void {
+		this.#socket.resume();
 	}
 
 	/** Round-trip time to the server, in milliseconds. */
 	async ping(): Promise<number> {
 		const started = performance.now();
-		const id = this.#nextId++;
+		const id = this.#freeId();
 		await this.#send({type: 'ping', id}, id);
 		return performance.now() - started;
 	}
@@ -152,6 +176,14 @@ export class ChatConnection extends EventEmitter<Events> {
 			this.#pending.set(id, {resolve, reject});
 			this.#socket.write(encodeEvent(request));
 		});
+	}
+
+	#freeId(): number {
+		while (this.#pending.has(this.#nextId)) {
+			this.#nextId++;
+		}
+
+		return this.#nextId++;
 	}
 
 	#onLine(line: string): void {
