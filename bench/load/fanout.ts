@@ -1,0 +1,39 @@
+import type {LadderResult, ScenarioSpec} from '../types.js';
+import {DeliveryCounter} from './counter.js';
+import {groupSender, openGroup} from './group.js';
+import {runLadder} from './ladder.js';
+import {Pacer} from './pacer.js';
+
+const senders = 4;
+const fullRates = [250e3, 500e3, 1e6, 1.5e6, 2e6, 2.5e6, 3e6, 3.5e6, 4e6, 5e6, 6e6, 8e6, 10e6];
+const quickRates = [500e3, 1e6, 2e6, 3e6, 4e6, 6e6, 8e6];
+
+/** `size` members in one group, 4 of them sending, on a rising rate ladder. */
+export async function runFanout(spec: ScenarioSpec, progress: (text: string) => void): Promise<LadderResult> {
+	const clients = await openGroup({port: spec.port, members: spec.size, userName: index => `${spec.userPrefix}${index}`, password: spec.password, group: 'bench'});
+	progress(`${spec.name}: ${spec.size} members logged in and joined`);
+	const counter = new DeliveryCounter(spec.size);
+	let dropped = 0;
+	for (const client of clients) {
+		client.count(counter);
+		client.onClose = () => {
+			dropped++;
+		};
+	}
+
+	return runLadder({
+		name: spec.name,
+		clients: spec.size,
+		senders,
+		counter,
+		pacer: new Pacer(groupSender(clients, senders, 'bench'), 2),
+		deliveriesPerMessage: spec.size - 1,
+		rates: spec.quick ? quickRates : fullRates,
+		stepSeconds: spec.quick ? 1.5 : 5,
+		refine: spec.quick ? 1 : 3,
+		serverPid: spec.serverPid,
+		serverPort: spec.port,
+		dropped: () => dropped,
+		progress,
+	});
+}

@@ -1,0 +1,71 @@
+import {encodeToken} from '../token.js';
+import type {LadderResult, ScenarioSpec} from '../types.js';
+import {openClients} from './client.js';
+import {DeliveryCounter} from './counter.js';
+import {runLadder} from './ladder.js';
+import {Pacer} from './pacer.js';
+
+const fullRates = [20e3, 40e3, 60e3, 80e3, 100e3, 130e3, 160e3, 200e3, 250e3, 300e3, 400e3];
+const quickRates = [25e3, 50e3, 100e3, 130e3, 180e3, 250e3, 350e3];
+
+/** `size` clients; each message goes from a random client to another random one. */
+export async function runPrivate(spec: ScenarioSpec, progress: (text: string) => void): Promise<LadderResult> {
+	const n = spec.size;
+	const clients = await openClients({port: spec.port, count: n, name: index => `${spec.userPrefix}${index}`, password: spec.password, concurrency: 64});
+	progress(`${spec.name}: ${n} clients logged in`);
+	const counter = new DeliveryCounter(n);
+	let dropped = 0;
+	for (const client of clients) {
+		client.count(counter);
+		client.onClose = () => {
+			dropped++;
+		};
+	}
+
+	// Sequence numbers per (sender, recipient) pair, so each recipient sees 0, 1, 2… from each sender.
+	const sequences = new Int32Array(n * n);
+	const batches = new Array<string>(n).fill('');
+	const touched: number[] = [];
+	const send = (count: number, now: number) => {
+		let bytes = 0;
+		for (let index = 0; index < count; index++) {
+			const sender = Math.floor(Math.random() * n);
+			let recipient = Math.floor(Math.random() * (n - 1));
+			if (recipient >= sender) {
+				recipient++;
+			}
+
+			if (batches[sender] === '') {
+				touched.push(sender);
+			}
+
+			batches[sender] += `{"type":"command","line":"/msg ${spec.userPrefix}${recipient} ${encodeToken(sender, sequences[(sender * n) + recipient]!++, now)}"}\n`;
+		}
+
+		for (const sender of touched) {
+			bytes += batches[sender]!.length;
+			clients[sender]!.write(batches[sender]!);
+			batches[sender] = '';
+		}
+
+		touched.length = 0;
+		return {deliveries: count, bytes};
+	};
+
+	return runLadder({
+		name: spec.name,
+		clients: n,
+		senders: n,
+		counter,
+		// A longer tick batches several messages per sending socket: 1000 senders would otherwise cost one write each.
+		pacer: new Pacer(send, 10),
+		deliveriesPerMessage: 1,
+		rates: spec.quick ? quickRates : fullRates,
+		stepSeconds: spec.quick ? 1.5 : 5,
+		refine: spec.quick ? 1 : 3,
+		serverPid: spec.serverPid,
+		serverPort: spec.port,
+		dropped: () => dropped,
+		progress,
+	});
+}

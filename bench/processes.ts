@@ -1,0 +1,120 @@
+import {type ChildProcess, spawn} from 'node:child_process';
+import {once} from 'node:events';
+import {openSync, closeSync, readFileSync} from 'node:fs';
+import {createInterface} from 'node:readline';
+import {fileURLToPath} from 'node:url';
+import type {LoadMessage, ScenarioResult, ScenarioSpec} from './types.js';
+
+const cliPath = fileURLToPath(new URL('../cli.js', import.meta.url));
+const loadMainPath = fileURLToPath(new URL('load/main.js', import.meta.url));
+const relayPath = fileURLToPath(new URL('relay-server.js', import.meta.url));
+
+/** 10 000 held connections need more descriptors than the usual 1024: ask for 65536, else the hard limit. */
+const raiseFdLimit = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"';
+
+function quote(word: string): string {
+	return `'${word.replaceAll('\'', '\'\\\'\'')}'`;
+}
+
+/** `exec` through bash to raise the descriptor limit and pin to a core; the pid stays the node process's. */
+function spawnPinned(core: number | undefined, args: readonly string[], stdio: Parameters<typeof spawn>[2]['stdio']): ChildProcess {
+	const pin = core === undefined ? '' : `taskset -c ${core} `;
+	const command = `${raiseFdLimit}; exec ${pin}${[process.execPath, ...args].map(word => quote(word)).join(' ')}`;
+	return spawn('bash', ['-c', command], {stdio});
+}
+
+export type BenchServer = {
+	readonly pid: number;
+	readonly port: number;
+	stop(): Promise<void>;
+};
+
+async function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+	if (child.exitCode !== null || child.signalCode !== null) {
+		return true;
+	}
+
+	const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+	await once(child, 'exit');
+	clearTimeout(timer);
+	return true;
+}
+
+/** `natter serve` on a free port with the flood limit off (`--rate 0`), logs to `logFile`. */
+export async function startServer(options: {usersFile: string; logFile: string; core: number | undefined; nodeArgs: readonly string[]; relay: boolean}): Promise<BenchServer> {
+	const logFd = openSync(options.logFile, 'a');
+	const server = options.relay ? [relayPath] : [cliPath, 'serve', '--host', '127.0.0.1', '--port', '0', '--users', options.usersFile, '--rate', '0', '--log-format', 'json'];
+	const child = spawnPinned(options.core, [...options.nodeArgs, ...server], ['ignore', 'pipe', logFd]);
+	closeSync(logFd);
+	const lines = createInterface({input: child.stdout!});
+	const port = await new Promise<number>((resolve, reject) => {
+		const timer = setTimeout(() => {
+			reject(new Error('natter serve did not print its listening line within 20 s'));
+		}, 20_000);
+		lines.on('line', line => {
+			const match = /^natter listening on (.+):(\d+)$/.exec(line);
+			if (match) {
+				clearTimeout(timer);
+				resolve(Number(match[2]));
+			}
+		});
+		child.on('exit', code => {
+			clearTimeout(timer);
+			const log = readFileSync(options.logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
+			reject(new Error(`natter serve exited with ${code} before listening:\n${log}`));
+		});
+	});
+	return {
+		pid: child.pid!,
+		port,
+		async stop() {
+			child.kill('SIGTERM');
+			await waitExit(child, 15_000);
+		},
+	};
+}
+
+export type LoadGenerator = {
+	run(spec: ScenarioSpec, progress: (text: string) => void): Promise<ScenarioResult>;
+	stop(): Promise<void>;
+};
+
+/** One load-generator process, spoken to over IPC. */
+export function startLoadGenerator(core: number | undefined): LoadGenerator {
+	const child = spawnPinned(core, [loadMainPath], ['ignore', 'inherit', 'inherit', 'ipc']);
+	return {
+		async run(spec, progress) {
+			return new Promise<ScenarioResult>((resolve, reject) => {
+				const onMessage = (message: LoadMessage) => {
+					if (message.type === 'progress') {
+						progress(message.text);
+						return;
+					}
+
+					child.off('message', onMessage);
+					child.off('exit', onExit);
+					if (message.type === 'result') {
+						resolve(message.result);
+					} else {
+						reject(new Error(message.message));
+					}
+				};
+
+				const onExit = (code: number | null) => {
+					reject(new Error(`the load generator exited with ${code}`));
+				};
+
+				child.on('message', onMessage);
+				child.on('exit', onExit);
+				child.send({type: 'run', spec});
+			});
+		},
+		async stop() {
+			if (child.connected) {
+				child.send({type: 'exit'});
+			}
+
+			await waitExit(child, 10_000);
+		},
+	};
+}
