@@ -1,0 +1,74 @@
+import process from 'node:process';
+import meow from 'meow';
+import {nameProblem} from '../protocol/index.js';
+import App from '../ui/app.js';
+import {runFullScreen, terminalProblem} from '../ui/full-screen.js';
+
+const help = `
+	Usage
+	  $ natter [connect] [--host HOST] [--port PORT] [--user NAME]
+
+	The chat TUI: log in, then chat in All, your groups and direct messages.
+	Keys and commands: type /help once logged in, or see docs/tui.md.
+
+	Options
+	  --host   server address   (env NATTER_HOST, default 127.0.0.1)
+	  --port   server port      (env NATTER_PORT, default 12345)
+	  --user   user name to log in as; the login screen then asks only for the password
+	           (env NATTER_USER)
+
+	Exit codes: 0 ok, 1 failure (for example no terminal), 2 usage error.
+`;
+
+export type ConnectTarget = {readonly host: string; readonly port: number; readonly user: string | undefined};
+
+/** Flags win over environment variables, which win over the defaults. */
+export function resolveTarget(flags: {host?: string; port?: string; user?: string}, env: NodeJS.ProcessEnv): ConnectTarget | string {
+	const host = flags.host ?? env.NATTER_HOST ?? '127.0.0.1';
+	const portText = flags.port ?? env.NATTER_PORT ?? '12345';
+	const port = Number(portText);
+	if (!/^\d+$/.test(portText) || port < 1 || port > 65_535) {
+		return `invalid port "${portText}": expected a number from 1 to 65535`;
+	}
+
+	if (host.trim() === '') {
+		return 'invalid host: empty';
+	}
+
+	const user = flags.user ?? env.NATTER_USER;
+	if (user !== undefined) {
+		const problem = nameProblem(user, 'user');
+		if (problem) {
+			return `invalid user: ${problem}`;
+		}
+	}
+
+	return {host, port, user: user?.toLowerCase()};
+}
+
+export async function run(argv: string[]): Promise<number> {
+	const cli = meow(help, {
+		importMeta: import.meta,
+		argv,
+		allowUnknownFlags: false,
+		flags: {
+			host: {type: 'string'},
+			port: {type: 'string'},
+			user: {type: 'string'},
+		},
+	});
+	const target = resolveTarget(cli.flags, process.env);
+	if (typeof target === 'string') {
+		process.stderr.write(`natter connect: ${target}\n`);
+		return 2;
+	}
+
+	const problem = terminalProblem('connect');
+	if (problem) {
+		process.stderr.write(problem);
+		return 1;
+	}
+
+	await runFullScreen(<App host={target.host} port={target.port} user={target.user}/>);
+	return 0;
+}

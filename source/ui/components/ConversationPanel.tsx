@@ -1,0 +1,80 @@
+import {Box, Text} from 'ink';
+import {sanitizeText} from '../../protocol/index.js';
+import {nameColor} from '../format.js';
+import type {Conversation, ConversationKey} from '../state/types.js';
+
+type Props = {
+	readonly conversations: readonly Conversation[];
+	readonly active: ConversationKey;
+	readonly online: readonly string[];
+	readonly width: number;
+	readonly height: number;
+};
+
+function label(conversation: Conversation): string {
+	switch (conversation.kind) {
+		case 'all': {
+			return 'All';
+		}
+
+		case 'group': {
+			return `# ${sanitizeText(conversation.name)}`;
+		}
+
+		case 'dm': {
+			return `@ ${sanitizeText(conversation.name)}`;
+		}
+	}
+}
+
+/** A window of `size` items from `items` that holds index `keep`. */
+function windowAround<T>(items: readonly T[], keep: number, size: number): {items: readonly T[]; start: number} {
+	if (items.length <= size) {
+		return {items, start: 0};
+	}
+
+	const start = Math.min(Math.max(0, keep - Math.floor(size / 2)), items.length - size);
+	return {items: items.slice(start, start + size), start};
+}
+
+/** Conversations (All, groups, direct messages) with unread counts, then who is online. */
+export function ConversationPanel({conversations, active, online, width, height}: Props) {
+	const inner = Math.max(2, height - 2);
+	const onlineWanted = 1 + Math.max(1, online.length);
+	const conversationsWanted = 1 + conversations.length;
+	const onlineRows = conversationsWanted + onlineWanted <= inner
+		? onlineWanted
+		: Math.min(onlineWanted, Math.max(2, Math.floor(inner * 0.4)));
+	const conversationRows = Math.max(1, inner - onlineRows - 1);
+	const activeIndex = conversations.findIndex(conversation => conversation.key === active);
+	const shown = windowAround(conversations, activeIndex, conversationRows);
+	const onlineListRows = onlineRows - 1;
+	const onlineShown = online.length > onlineListRows ? online.slice(0, Math.max(0, onlineListRows - 1)) : online;
+	const onlineHidden = online.length - onlineShown.length;
+	return (
+		<Box flexDirection="column" borderStyle="round" borderColor="gray" width={width} height={height} paddingX={1} overflow="hidden">
+			<Text bold dimColor wrap="truncate-end">Conversations</Text>
+			{shown.items.map(conversation => {
+				const isActive = conversation.key === active;
+				return (
+					<Box key={conversation.key} flexShrink={0}>
+						<Box flexGrow={1}>
+							<Text wrap="truncate-end" inverse={isActive} bold={isActive}>{label(conversation)}</Text>
+						</Box>
+						{conversation.unread > 0
+							? <Text bold color={conversation.mentions > 0 ? 'yellow' : 'cyan'}>{` ${conversation.mentions > 0 ? '@' : ''}${conversation.unread}`}</Text>
+							: null}
+					</Box>
+				);
+			})}
+			{onlineRows > 0 ? <Text bold dimColor wrap="truncate-end">{`Online (${online.length})`}</Text> : null}
+			{onlineRows > 1 && online.length === 0 ? <Text dimColor wrap="truncate-end">nobody else</Text> : null}
+			{onlineRows > 1
+				? onlineShown.map(name => (
+					<Text key={name} wrap="truncate-end" color={nameColor(sanitizeText(name))}>{`● ${sanitizeText(name)}`}</Text>
+				))
+				: null}
+			{onlineRows > 1 && onlineHidden > 0 ? <Text dimColor wrap="truncate-end">{`+${onlineHidden} more`}</Text> : null}
+		</Box>
+	);
+}

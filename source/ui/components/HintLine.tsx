@@ -1,0 +1,32 @@
+import {Box, Text} from 'ink';
+import {sanitizeText} from '../../protocol/index.js';
+
+type Props = {
+	readonly width: number;
+	/** Tab candidates while cycling, with the one shown. */
+	readonly completion: {readonly candidates: readonly string[]; readonly index: number} | undefined;
+	/** Lines hidden below the view in the open conversation. */
+	readonly scroll: number;
+	readonly target: string;
+};
+
+/** The line above the input: Tab candidates, or how to get back to the newest lines, or a short tip. */
+export function HintLine({width, completion, scroll, target}: Props) {
+	let content;
+	if (completion) {
+		content = (
+			<Text wrap="truncate-end">
+				<Text dimColor>Tab: </Text>
+				{completion.candidates.map((candidate, index) => (
+					<Text key={candidate} inverse={index === completion.index}>{sanitizeText(candidate.trim())}</Text>
+				)).flatMap((node, index) => (index === 0 ? [node] : [<Text key={`gap${index}`}> </Text>, node]))}
+			</Text>
+		);
+	} else if (scroll > 0) {
+		content = <Text color="yellow" wrap="truncate-end">{`Scrolled back: ${scroll} newer line${scroll === 1 ? '' : 's'} below. PageDown or End to return.`}</Text>;
+	} else {
+		content = <Text dimColor wrap="truncate-end">{`Enter sends to ${target} · Tab completes · ↑/↓ history · Ctrl+N/P switch · /help`}</Text>;
+	}
+
+	return <Box width={width} height={1} paddingX={1}>{content}</Box>;
+}

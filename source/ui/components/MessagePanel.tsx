@@ -1,0 +1,79 @@
+import {memo} from 'react';
+import {Box, Text} from 'ink';
+import {sanitizeText} from '../../protocol/index.js';
+import {formatTime, nameColor} from '../format.js';
+import type {Conversation, Line} from '../state/types.js';
+
+type Props = {
+	readonly conversation: Conversation;
+	readonly width: number;
+	readonly height: number;
+};
+
+const LineRow = memo(function LineRow({line}: {readonly line: Line}) {
+	if (line.kind !== 'message') {
+		return line.kind === 'info'
+			? <Text dimColor wrap="wrap">{`  ${sanitizeText(line.text)}`}</Text>
+			: <Text color="red" wrap="wrap">{`! ${sanitizeText(line.text)}`}</Text>;
+	}
+
+	const from = sanitizeText(line.from);
+	return (
+		<Text wrap="wrap">
+			<Text dimColor>{formatTime(line.ts)} </Text>
+			<Text bold color={nameColor(from)}>{from}</Text>
+			{line.mine ? <Text dimColor> (you)</Text> : null}
+			<Text>: </Text>
+			{line.mention ? <Text bold color="black" backgroundColor="yellow">{sanitizeText(line.text)}</Text> : <Text>{sanitizeText(line.text)}</Text>}
+		</Text>
+	);
+});
+
+export function conversationTitle(conversation: Conversation): string {
+	switch (conversation.kind) {
+		case 'all': {
+			return 'All (broadcasts)';
+		}
+
+		case 'group': {
+			return `#${sanitizeText(conversation.name)}`;
+		}
+
+		case 'dm': {
+			return `@${sanitizeText(conversation.name)} (direct)`;
+		}
+	}
+}
+
+/** Rows of message text inside a panel of this height: border (2) and title (1) take the rest. */
+export function messageRows(height: number): number {
+	return Math.max(1, height - 3);
+}
+
+/**
+The open conversation. Only the lines that can show are rendered: the last `rows` lines above
+the scroll position, pinned to the bottom; wrapped lines push the oldest out of the clipped top.
+*/
+export function MessagePanel({conversation, width, height}: Props) {
+	const rows = messageRows(height);
+	const {lines, scroll} = conversation;
+	const end = lines.length - scroll;
+	const visible = lines.slice(Math.max(0, end - rows), end);
+	return (
+		<Box flexDirection="column" borderStyle="round" borderColor="gray" width={width} height={height} paddingX={1}>
+			<Box height={1} flexShrink={0}>
+				<Box flexGrow={1}>
+					<Text bold wrap="truncate-end">{conversationTitle(conversation)}</Text>
+				</Box>
+				{scroll > 0 ? <Text color="yellow">{` ↓ ${scroll} newer (PgDn)`}</Text> : null}
+			</Box>
+			<Box height={rows} overflow="hidden" flexDirection="column" justifyContent="flex-end">
+				<Box flexDirection="column" flexShrink={0}>
+					{visible.length === 0
+						? <Text dimColor>No messages yet.</Text>
+						: visible.map(line => <LineRow key={line.key} line={line}/>)}
+				</Box>
+			</Box>
+		</Box>
+	);
+}

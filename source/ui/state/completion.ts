@@ -1,0 +1,85 @@
+import {commandSpecs, type ArgumentKind} from '../../protocol/index.js';
+
+export type CompletionSources = {
+	readonly users: readonly string[];
+	readonly groups: readonly string[];
+};
+
+/** The word under completion (always the last word of the line) and what it may become. */
+export type Completion = {
+	/** The line up to the word being completed. */
+	readonly head: string;
+	/** Full replacements for the word, each with its trailing space. */
+	readonly candidates: readonly string[];
+};
+
+function kindAt(line: string, wordIndex: number): ArgumentKind | undefined {
+	const name = line.slice(1).split(' ', 1)[0]!.toLowerCase();
+	const spec = commandSpecs.find(candidate => candidate.name === name);
+	if (!spec) {
+		return undefined;
+	}
+
+	const argument = wordIndex - 1;
+	if (argument < spec.args.length) {
+		return spec.args[argument];
+	}
+
+	// Past the last argument of a command that ends in text: still text.
+	return spec.args.at(-1) === 'text' ? 'text' : undefined;
+}
+
+function matching(prefix: string, words: readonly string[], decorate: (word: string) => string): string[] {
+	const lower = prefix.toLowerCase();
+	return words.filter(word => word.startsWith(lower)).map(word => `${decorate(word)} `);
+}
+
+/**
+What the last word of `line` could complete to: a command name at the start of a slash line,
+then user or group names where the command's arguments want them, and user names inside text
+(an optional `@` is kept). Undefined when there is nothing to complete.
+*/
+export function complete(line: string, sources: CompletionSources): Completion | undefined {
+	const start = line.lastIndexOf(' ') + 1;
+	const head = line.slice(0, start);
+	const word = line.slice(start);
+	const words = head.split(' ').filter(Boolean).length;
+	let candidates: string[];
+	if (line.startsWith('/') && start === 0) {
+		candidates = matching(word.slice(1), commandSpecs.map(spec => spec.name), name => `/${name}`);
+	} else {
+		const kind = line.startsWith('/') ? kindAt(line, words) : 'text';
+		switch (kind) {
+			case 'user': {
+				candidates = matching(word, sources.users, name => name);
+				break;
+			}
+
+			case 'group': {
+				candidates = matching(word, sources.groups, name => name);
+				break;
+			}
+
+			case 'command': {
+				candidates = matching(word.replace(/^\//, ''), commandSpecs.map(spec => spec.name), name => name);
+				break;
+			}
+
+			case 'text': {
+				if (word === '' || word === '@') {
+					return undefined;
+				}
+
+				const at = word.startsWith('@') ? '@' : '';
+				candidates = matching(word.slice(at.length), sources.users, name => `${at}${name}`);
+				break;
+			}
+
+			case undefined: {
+				return undefined;
+			}
+		}
+	}
+
+	return candidates.length === 0 ? undefined : {head, candidates};
+}
