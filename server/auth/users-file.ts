@@ -192,16 +192,94 @@ export function formatUsersFile(lines: readonly UsersFileLine[], eol: '\n' | '\r
 	return lines.map(line => line.text + eol).join('');
 }
 
+/** users.txt itself, following a symlink, or `file` when it does not exist yet. */
+async function resolveTarget(file: string): Promise<string> {
+	try {
+		return await realpath(file);
+	} catch (error) {
+		if (isMissing(error)) {
+			return file;
+		}
+
+		throw error;
+	}
+}
+
+/** A lock whose holder is gone (crashed or killed) on this host. */
+async function isStaleLock(lock: string): Promise<boolean> {
+	const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+	// An empty lock is still being written by its holder.
+	if (!Number.isInteger(pid) || pid <= 0) {
+		return false;
+	}
+
+	try {
+		process.kill(pid, 0);
+		return false;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'ESRCH';
+	}
+}
+
+/**
+Runs `action` (read, change, write) while holding `<users file>.lock`, so that two `natter users`
+runs at once do not lose each other's change. `onWait` is called once if another run holds it.
+*/
+export async function withUsersFileLock<T>(file: string, action: () => Promise<T>, options: {timeoutMs?: number; onWait?: (lock: string) => void} = {}): Promise<T> {
+	const lock = `${await resolveTarget(file)}.lock`;
+	const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+	let waited = false;
+	for (let delayMs = 5; ; delayMs = Math.min(delayMs * 2, 200)) {
+		try {
+			const handle = await open(lock, 'wx', 0o600);
+			try {
+				await handle.writeFile(String(process.pid));
+			} finally {
+				await handle.close();
+			}
+
+			break;
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+				throw error;
+			}
+		}
+
+		if (await isStaleLock(lock)) {
+			await rm(lock, {force: true});
+			continue;
+		}
+
+		if (Date.now() > deadline) {
+			throw new UsersFileError(`${file}: another natter users run holds ${lock}; delete that file if none is running`, {file});
+		}
+
+		if (!waited) {
+			waited = true;
+			options.onWait?.(lock);
+		}
+
+		await new Promise(resolve => {
+			setTimeout(resolve, delayMs);
+		});
+	}
+
+	try {
+		return await action();
+	} finally {
+		await rm(lock, {force: true});
+	}
+}
+
 /**
 Replaces the file atomically: a reader (the server on SIGHUP) sees the old or the new file,
 never half of one, and a crash mid-write leaves the old file. A symlinked users.txt keeps its
 link (the target is replaced), an existing file keeps its mode, a new one is created 0600.
 */
 export async function writeUsersFile(file: string, text: string): Promise<void> {
-	let target = file;
+	const target = await resolveTarget(file);
 	let mode = 0o600;
 	try {
-		target = await realpath(file);
 		mode = (await stat(target)).mode & 0o777;
 	} catch (error) {
 		if (!isMissing(error)) {

@@ -10,6 +10,7 @@ import {
 	type UsersFile,
 	withoutUser,
 	withUser,
+	withUsersFileLock,
 	writeUsersFile,
 } from '../../server/auth/users-file.js';
 import {nameProblem, normalizeName} from '../protocol/index.js';
@@ -136,6 +137,10 @@ function reloadHint(file: string): void {
 	say(`A running natter serve using ${file} picks this up on SIGHUP (kill -HUP <pid>).`);
 }
 
+function waitingFor(lock: string): void {
+	say(`Waiting for ${lock} (another natter users run is changing the file)…`);
+}
+
 function warnAboutProblems(parsed: UsersFile): void {
 	for (const problem of parsed.problems) {
 		say(`warning: ${problem.message}`);
@@ -159,28 +164,37 @@ async function add(name: string, options: Options): Promise<void> {
 		await pool.close();
 	}
 
-	// Read again: the file may have changed while the password was typed.
-	const current = await readUsersFile(options.usersFile) ?? parseUsersFile('', options.usersFile);
-	const existed = current.lines.some(line => line.name === name);
-	const text = formatUsersFile(withUser(current.lines, name, hash), current.eol);
-	await writeUsersFile(options.usersFile, text);
+	// Read again under the lock: the file may have changed while the password was typed.
+	const {existed, text} = await withUsersFileLock(options.usersFile, async () => {
+		const current = await readUsersFile(options.usersFile) ?? parseUsersFile('', options.usersFile);
+		const changed = formatUsersFile(withUser(current.lines, name, hash), current.eol);
+		await writeUsersFile(options.usersFile, changed);
+		return {existed: current.lines.some(line => line.name === name), text: changed};
+	}, {onWait: waitingFor});
 	say(existed ? `Set a new password for ${name} in ${options.usersFile}.` : `Added ${name} to ${options.usersFile}.`);
 	warnAboutProblems(parseUsersFile(text, options.usersFile));
 	reloadHint(options.usersFile);
 }
 
 async function remove(name: string, options: Options): Promise<void> {
-	const current = await readUsersFile(options.usersFile);
-	if (current === undefined) {
+	if (await readUsersFile(options.usersFile) === undefined) {
 		throw new FailureError(`${options.usersFile} does not exist`);
 	}
 
-	if (!current.lines.some(line => line.name === name)) {
-		throw new FailureError(`no user "${name}" in ${options.usersFile}`);
-	}
+	const text = await withUsersFileLock(options.usersFile, async () => {
+		const current = await readUsersFile(options.usersFile);
+		if (current === undefined) {
+			throw new FailureError(`${options.usersFile} does not exist`);
+		}
 
-	const text = formatUsersFile(withoutUser(current.lines, name), current.eol);
-	await writeUsersFile(options.usersFile, text);
+		if (!current.lines.some(line => line.name === name)) {
+			throw new FailureError(`no user "${name}" in ${options.usersFile}`);
+		}
+
+		const changed = formatUsersFile(withoutUser(current.lines, name), current.eol);
+		await writeUsersFile(options.usersFile, changed);
+		return changed;
+	}, {onWait: waitingFor});
 	say(`Removed ${name} from ${options.usersFile}.`);
 	warnAboutProblems(parseUsersFile(text, options.usersFile));
 	reloadHint(options.usersFile);

@@ -7,7 +7,7 @@ import {fileURLToPath} from 'node:url';
 import bcrypt from 'bcryptjs';
 import {afterEach, beforeAll, beforeEach, describe, expect, test} from 'vitest';
 import {Authenticator} from '../../server/auth/authenticator.js';
-import {UsersFileError} from '../../server/auth/users-file.js';
+import {formatUsersFile, readUsersFile, UsersFileError, withUser, withUsersFileLock, writeUsersFile} from '../../server/auth/users-file.js';
 
 const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -131,6 +131,40 @@ describe('natter users add', () => {
 		expect(noName.code).toBe(2);
 		expect(noName.stderr).toContain('missing the user NAME');
 		expect(existsSync(usersFile)).toBe(false);
+	});
+
+	test('waits while another run holds the file, then keeps both changes', async () => {
+		await writeFile(usersFile, '# users\n');
+		const bobHash = bcrypt.hashSync('builder', 4);
+		let run: Promise<Result> | undefined;
+		await withUsersFileLock(usersFile, async () => {
+			const child = spawn(process.execPath, [cliPath, 'users', 'add', 'alice', '--users', usersFile, '--cost', '10'], {stdio: ['pipe', 'pipe', 'pipe']});
+			let stderr = '';
+			const waiting = new Promise<void>(resolve => {
+				child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+					stderr += chunk;
+					if (stderr.includes(`Waiting for ${usersFile}.lock`)) {
+						resolve();
+					}
+				});
+			});
+			child.stdin.end('pw\n');
+			run = new Promise(resolve => {
+				child.on('close', code => {
+					resolve({code, stdout: '', stderr});
+				});
+			});
+			await waiting;
+			const current = (await readUsersFile(usersFile))!;
+			expect(current.users.size).toBe(0);
+			await writeUsersFile(usersFile, formatUsersFile(withUser(current.lines, 'bob', bobHash)));
+		});
+		expect((await run!).code).toBe(0);
+		const text = await readFile(usersFile, 'utf8');
+		const lines = text.split('\n');
+		expect(lines.slice(0, 2)).toEqual(['# users', `bob:${bobHash}`]);
+		expect(bcrypt.compareSync('pw', lines[2]!.replace(/^alice:/, ''))).toBe(true);
+		expect(lines.slice(3)).toEqual(['']);
 	});
 
 	test('uses $NATTER_USERS, then ./users.txt', async () => {

@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process';
 import {mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import {
 	UsersFileError,
 	withoutUser,
 	withUser,
+	withUsersFileLock,
 	writeUsersFile,
 } from '../../../server/auth/users-file.js';
 
@@ -170,5 +172,63 @@ describe('rewriting users.txt', () => {
 		await expect(writeUsersFile(file, `alice:${aliceHash}\n`)).rejects.toThrow();
 		expect(await readdir(directory)).toEqual(['users.txt']);
 		expect(await readdir(file)).toEqual(['keep']);
+	});
+});
+
+describe('the users-file lock', () => {
+	test('a second run waits for the first and then sees its change', async () => {
+		const file = path.join(directory, 'users.txt');
+		await writeFile(file, '# users\n');
+		const order: string[] = [];
+		let secondWaits!: () => void;
+		const waiting = new Promise<void>(resolve => {
+			secondWaits = resolve;
+		});
+		let firstHolds!: () => void;
+		const holding = new Promise<void>(resolve => {
+			firstHolds = resolve;
+		});
+		const first = withUsersFileLock(file, async () => {
+			order.push('first starts');
+			firstHolds();
+			await waiting;
+			const parsed = (await readUsersFile(file))!;
+			await writeUsersFile(file, formatUsersFile(withUser(parsed.lines, 'alice', aliceHash)));
+			order.push('first ends');
+		});
+		await holding;
+		const second = withUsersFileLock(file, async () => {
+			order.push('second starts');
+			const parsed = (await readUsersFile(file))!;
+			await writeUsersFile(file, formatUsersFile(withUser(parsed.lines, 'bob', bobHash)));
+		}, {onWait: () => secondWaits()});
+		await Promise.all([first, second]);
+		expect(order).toEqual(['first starts', 'first ends', 'second starts']);
+		expect([...(await loadUsers(file)).keys()]).toEqual(['alice', 'bob']);
+		expect(await readdir(directory)).toEqual(['users.txt']);
+	});
+
+	test('a lock left by a process that is gone is taken over', async () => {
+		const file = path.join(directory, 'users.txt');
+		const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {encoding: 'utf8'});
+		await writeFile(`${file}.lock`, gone.stdout);
+		let waited = false;
+		expect(await withUsersFileLock(file, async () => 'done', {onWait: () => { waited = true; }})).toBe('done');
+		expect(waited).toBe(false);
+		expect(await readdir(directory)).toEqual([]);
+	});
+
+	test('a lock held by a live process times out with an error naming the lock file', async () => {
+		const file = path.join(directory, 'users.txt');
+		await writeFile(`${file}.lock`, String(process.pid));
+		await expect(withUsersFileLock(file, async () => 'never', {timeoutMs: 30})).rejects.toThrow(`another natter users run holds ${file}.lock; delete that file if none is running`);
+	});
+
+	test('the lock is released when the change fails', async () => {
+		const file = path.join(directory, 'users.txt');
+		await expect(withUsersFileLock(file, async () => {
+			throw new Error('change failed');
+		})).rejects.toThrow('change failed');
+		expect(await withUsersFileLock(file, async () => 'again')).toBe('again');
 	});
 });
