@@ -31,6 +31,9 @@ async function serverFor(options: Parameters<typeof startTestServer>[0] = {}): P
 
 const ids = (events: PipeEvent[]) => events.map(event => event['id']);
 
+/** The reply to request `id` (a message event's `id` is its message id, so match the type too). */
+const replyTo = (id: number | string) => (event: PipeEvent) => (event.type === 'ok' || event.type === 'error') && event['id'] === id;
+
 afterEach(() => {
 	for (const child of started.splice(0)) {
 		child.kill();
@@ -160,10 +163,10 @@ describe('natter pipe: against a real server', () => {
 		expect(dm).toMatchObject({from: 'alice', to: 'bob', text: 'hi bob, build 42 is green'});
 		expect(typeof dm['id']).toBe('number');
 		expect(Number.isNaN(Date.parse(dm['ts'] as string))).toBe(false);
-		expect(await alice.waitFor(event => event['id'] === 1, 'the reply')).toMatchObject({type: 'ok', command: 'msg', recipients: 1});
+		expect(await alice.waitFor(replyTo(1), 'the reply')).toMatchObject({type: 'ok', command: 'msg', recipients: 1});
 
 		bob.send('/create_group ci');
-		await bob.waitFor(event => event['id'] === 1, 'create_group reply');
+		await bob.waitFor(replyTo(1), 'create_group reply');
 		alice.send('/join_group CI');
 		await bob.waitFor(event => event.type === 'membership' && event['user'] === 'alice', 'alice joining');
 		bob.send('/group_msg ci  thanks,  deploying now ');
@@ -252,6 +255,22 @@ describe('natter pipe: against a real server', () => {
 		expect(messageIds).toEqual([...messageIds].sort((a, b) => a - b));
 	});
 
+	test('past the server\'s flood limit, commands wait and are sent again: every line gets its ok, in order', async () => {
+		const burst = 5;
+		const limited = await serverFor({rate: 20, burst});
+		const child = pipeAs(limited, 'bob');
+		const count = burst + 10;
+		child.send(Array.from({length: count}, (_, index) => `/broadcast tick ${index + 1}`).join('\n'));
+		child.end();
+		expect((await child.exit).code).toBe(0);
+		const replies = child.replies();
+		expect(replies.filter(reply => reply.type === 'error')).toEqual([]);
+		expect(replies.map(reply => (reply['message'] as {text?: string} | undefined)?.text ?? reply['command'])).toEqual([
+			...Array.from({length: count}, (_, index) => `tick ${index + 1}`),
+			'exit',
+		]);
+	});
+
 	test('/exit on stdin ends the session after its reply; later lines are not sent', async () => {
 		const child = pipeAs(server, 'alice');
 		child.send('/users\n/exit\n/create_group never');
@@ -288,7 +307,7 @@ describe('natter pipe: losing the server', () => {
 		const child = pipe(['--user', 'bob', '--port', String(proxy.port)], {NATTER_PASSWORD: testUsers.bob});
 		await child.loggedIn();
 		child.send('/users');
-		await child.waitFor(event => event['id'] === 1, 'the reply to /users');
+		await child.waitFor(replyTo(1), 'the reply to /users');
 		proxy.cut();
 		expect((await child.exit).code).toBe(1);
 		expect(child.events.some(event => event.type === 'bye')).toBe(false);
