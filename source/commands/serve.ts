@@ -1,0 +1,218 @@
+import process from 'node:process';
+import meow from 'meow';
+import {UsersFileError} from '../../server/auth/users-file.js';
+import {createLogger, defaultServerOptions, startServer, type LogFormat, type NatterServer} from '../../server/index.js';
+import {logFormats} from '../../server/log.js';
+
+const help = `
+	Usage
+	  $ natter serve [options]
+
+	Runs the natter chat server. When it is ready it prints exactly one line on stdout:
+	  natter listening on <host>:<port>
+	(split at the last ":"; with --port 0 this is how you learn the port). Logs go to
+	stderr, one line per event, and never hold a password or a message body.
+
+	Options (each can also come from its environment variable; a flag wins)
+	  flag                  default        environment
+	  --host HOST           ${defaultServerOptions.host}      NATTER_HOST           address to listen on
+	  --port PORT           ${defaultServerOptions.port}          NATTER_PORT           TCP port; 0 picks a free one
+	  --users FILE          ./users.txt    NATTER_USERS          the users file (natter users --help)
+	  --log-format FORMAT   text           NATTER_LOG_FORMAT     text or json
+	  --login-timeout SEC   ${defaultServerOptions.loginTimeoutMs / 1000}             NATTER_LOGIN_TIMEOUT  close connections not logged in by then
+	  --rate N              ${defaultServerOptions.rate}             NATTER_RATE           commands per second per session after
+	                                                             the burst; 0 turns flood control off
+	  --burst N             ${defaultServerOptions.burst}             NATTER_BURST          commands a session may send at once
+	  --max-outbound BYTES  ${defaultServerOptions.maxOutboundBytes}        NATTER_MAX_OUTBOUND   drop a client with more unsent output
+	                                                             than this (a reader that does not read)
+	  --help                                               show this help
+
+	Signals
+	  SIGTERM, SIGINT   stop accepting, send every client "bye" (shutdown), flush, exit 0
+	  SIGHUP            reload the users file (a bad file keeps the old users; the error is logged)
+
+	Exit codes: 0 stopped by a signal, 1 failure (bad users file, port in use), 2 usage error.
+`;
+
+class UsageError extends Error {}
+
+type ServeSettings = {
+	readonly host: string;
+	readonly port: number;
+	readonly usersFile: string;
+	readonly logFormat: LogFormat;
+	readonly loginTimeoutMs: number;
+	readonly rate: number;
+	readonly burst: number;
+	readonly maxOutboundBytes: number;
+};
+
+type FlagValues = Readonly<Record<string, string | undefined>>;
+
+/** A flag's value, else its environment variable's, else undefined. */
+function pick(flags: FlagValues, flag: string, env: string): {value: string; source: string} | undefined {
+	const fromFlag = flags[flag];
+	if (fromFlag !== undefined) {
+		return {value: fromFlag, source: `--${flag.replaceAll(/[A-Z]/g, letter => `-${letter.toLowerCase()}`)}`};
+	}
+
+	const fromEnv = process.env[env];
+	return fromEnv === undefined || fromEnv === '' ? undefined : {value: fromEnv, source: env};
+}
+
+function parseNumber(flags: FlagValues, flag: string, env: string, fallback: number, check: {integer?: boolean; min: number; max?: number}): number {
+	const picked = pick(flags, flag, env);
+	if (!picked) {
+		return fallback;
+	}
+
+	const value = Number(picked.value);
+	const valid = picked.value.trim() !== '' && Number.isFinite(value) && (!check.integer || Number.isInteger(value))
+		&& value >= check.min && (check.max === undefined || value <= check.max);
+	if (!valid) {
+		const range = check.max === undefined ? `at least ${check.min}` : `${check.min} to ${check.max}`;
+		throw new UsageError(`${picked.source} must be ${check.integer ? 'an integer' : 'a number'} ${range}, not ${JSON.stringify(picked.value)}`);
+	}
+
+	return value;
+}
+
+export function parseServeSettings(flags: FlagValues): ServeSettings {
+	const format = pick(flags, 'logFormat', 'NATTER_LOG_FORMAT');
+	if (format && !logFormats.includes(format.value as LogFormat)) {
+		throw new UsageError(`${format.source} must be text or json, not ${JSON.stringify(format.value)}`);
+	}
+
+	const host = pick(flags, 'host', 'NATTER_HOST');
+	if (host && host.value.trim() === '') {
+		throw new UsageError(`${host.source} must not be empty`);
+	}
+
+	const users = pick(flags, 'users', 'NATTER_USERS');
+	if (users && users.value.trim() === '') {
+		throw new UsageError(`${users.source} must not be empty`);
+	}
+
+	return {
+		host: host?.value ?? defaultServerOptions.host,
+		port: parseNumber(flags, 'port', 'NATTER_PORT', defaultServerOptions.port, {integer: true, min: 0, max: 65_535}),
+		usersFile: users?.value ?? './users.txt',
+		logFormat: (format?.value ?? 'text') as LogFormat,
+		loginTimeoutMs: Math.round(1000 * parseNumber(flags, 'loginTimeout', 'NATTER_LOGIN_TIMEOUT', defaultServerOptions.loginTimeoutMs / 1000, {min: 0.001})),
+		rate: parseNumber(flags, 'rate', 'NATTER_RATE', defaultServerOptions.rate, {min: 0}),
+		burst: parseNumber(flags, 'burst', 'NATTER_BURST', defaultServerOptions.burst, {integer: true, min: 1}),
+		maxOutboundBytes: parseNumber(flags, 'maxOutbound', 'NATTER_MAX_OUTBOUND', defaultServerOptions.maxOutboundBytes, {integer: true, min: 1024}),
+	};
+}
+
+function fail(message: string): void {
+	process.stderr.write(`natter serve: ${message}\n`);
+}
+
+export async function run(argv: string[]): Promise<number> {
+	const cli = meow(help, {
+		importMeta: import.meta,
+		argv,
+		autoHelp: false,
+		autoVersion: false,
+		description: false,
+		allowUnknownFlags: false,
+		flags: {
+			host: {type: 'string'},
+			port: {type: 'string'},
+			users: {type: 'string'},
+			logFormat: {type: 'string'},
+			loginTimeout: {type: 'string'},
+			rate: {type: 'string'},
+			burst: {type: 'string'},
+			maxOutbound: {type: 'string'},
+			help: {type: 'boolean', shortFlag: 'h', default: false},
+		},
+	});
+
+	if (cli.flags.help) {
+		process.stdout.write(`${cli.help}\n`);
+		return 0;
+	}
+
+	if (cli.input.length > 0) {
+		fail(`unexpected argument ${JSON.stringify(cli.input[0])} (see natter serve --help)`);
+		return 2;
+	}
+
+	let settings: ServeSettings;
+	try {
+		const {host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound} = cli.flags;
+		settings = parseServeSettings({host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound});
+	} catch (error) {
+		if (error instanceof UsageError) {
+			fail(`${error.message} (see natter serve --help)`);
+			return 2;
+		}
+
+		throw error;
+	}
+
+	const logger = createLogger({format: settings.logFormat});
+	let server: NatterServer;
+	try {
+		server = await startServer({
+			host: settings.host,
+			port: settings.port,
+			usersFile: settings.usersFile,
+			logger,
+			loginTimeoutMs: settings.loginTimeoutMs,
+			rate: settings.rate,
+			burst: settings.burst,
+			maxOutboundBytes: settings.maxOutboundBytes,
+		});
+	} catch (error) {
+		if (error instanceof UsersFileError) {
+			fail(error.message);
+			return 1;
+		}
+
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+			fail(`cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message}`);
+			return 1;
+		}
+
+		fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
+		return 1;
+	}
+
+	process.stdout.write(`natter listening on ${server.address.host}:${server.address.port}\n`);
+
+	return new Promise<number>(resolve => {
+		let stopping = false;
+		const stop = (signal: NodeJS.Signals) => {
+			if (stopping) {
+				// A second signal while clients are still flushing: stop waiting.
+				logger.log('warn', 'shutdown_forced', {signal});
+				process.exit(1);
+			}
+
+			stopping = true;
+			logger.log('info', 'shutdown', {signal});
+			server.close().then(() => {
+				process.off('SIGTERM', stop);
+				process.off('SIGINT', stop);
+				process.off('SIGHUP', reload);
+				resolve(0);
+			}, (error: unknown) => {
+				logger.log('error', 'error', {during: 'shutdown', message: error instanceof Error ? error.message : String(error)});
+				resolve(1);
+			});
+		};
+
+		const reload = () => {
+			// reloadUsers logs the outcome either way; a bad file keeps the old users.
+			server.reloadUsers().catch(() => {});
+		};
+
+		process.on('SIGTERM', stop);
+		process.on('SIGINT', stop);
+		process.on('SIGHUP', reload);
+	});
+}
