@@ -29,6 +29,8 @@ export async function promptMasked(prompts: readonly string[], input: ReadStream
 		let current: string[] = [];
 		// 'none', just after ESC, or inside a CSI sequence (ESC [ ... final byte).
 		let escapeState: 'none' | 'escape' | 'csi' = 'none';
+		// A terminal sends \r for Enter; a \n right after it is the same Enter, not an empty answer.
+		let afterCarriageReturn = false;
 
 		const finish = (error?: PromptAbortedError): void => {
 			input.off('data', onData);
@@ -49,6 +51,12 @@ export async function promptMasked(prompts: readonly string[], input: ReadStream
 
 		// Returns true once the prompt is over.
 		const onKey = (key: string): boolean => {
+			const joinsEnter = afterCarriageReturn && key === '\n';
+			afterCarriageReturn = key === '\r';
+			if (joinsEnter) {
+				return false;
+			}
+
 			if (escapeState === 'escape') {
 				escapeState = key === '[' || key === 'O' ? 'csi' : 'none';
 				return false;

@@ -268,11 +268,11 @@ describe.skipIf(!hasScript)('natter users add on a terminal', () => {
 
 		const {code, screen} = await onTerminal('carol', current => {
 			if (current.includes('Repeat the password: ')) {
-				return once('second', 'sekrit7\r');
+				return once('second', 'sekrit7\r\n');
 			}
 
-			// Backspace twice and an arrow key in the middle are edited out.
-			return current.includes('Password for carol: ') ? once('first', 'sek\u007F\u007Fe\u001B[Dkrit7\r') : undefined;
+			// Backspace twice and an arrow key in the middle are edited out; \r\n is one Enter.
+			return current.includes('Password for carol: ') ? once('first', 'sek\u007F\u007Fe\u001B[Dkrit7\r\n') : undefined;
 		});
 		expect(code).toBe(0);
 		expect(screen).toContain('*******');
