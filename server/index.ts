@@ -85,7 +85,13 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		},
 	};
 
+	let closing: Promise<void> | undefined;
 	const handle = (stream: Duplex, remote = 'local') => {
+		if (closing) {
+			stream.destroy();
+			return;
+		}
+
 		connections.add(new Connection(stream, context, remote));
 	};
 
@@ -116,7 +122,6 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 	const address = {host: bound.address, port: bound.port};
 	logger.log('info', 'listening', {host: address.host, port: address.port, users: authenticator.names().length, version: SERVER_VERSION});
 
-	let closing: Promise<void> | undefined;
 	const close = async () => {
 		const stopped = new Promise<void>(resolve => {
 			listener.close(() => {

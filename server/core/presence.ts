@@ -1,30 +1,38 @@
 import type {OutboundEvent} from './outbound.js';
 import type {SessionSink} from './session.js';
 
-/** Who is online: every logged-in session, by user. A user with no session is not in here. */
+/**
+Who is online: every logged-in session, by user. A user with no session is not in here.
+Sessions per user are a small array, walked with an index: fan-out allocates no iterator per recipient.
+*/
 export class Presence {
-	readonly #sessions = new Map<string, Set<SessionSink>>();
+	readonly #sessions = new Map<string, SessionSink[]>();
 
 	/** Adds a session; true when it is the user's first (the user just came online). */
 	add(session: SessionSink): boolean {
 		const existing = this.#sessions.get(session.user);
 		if (existing) {
-			existing.add(session);
+			if (!existing.includes(session)) {
+				existing.push(session);
+			}
+
 			return false;
 		}
 
-		this.#sessions.set(session.user, new Set([session]));
+		this.#sessions.set(session.user, [session]);
 		return true;
 	}
 
 	/** Removes a session; true when it was the user's last (the user just went offline). */
 	remove(session: SessionSink): boolean {
 		const sessions = this.#sessions.get(session.user);
-		if (!sessions?.delete(session)) {
+		const index = sessions ? sessions.indexOf(session) : -1;
+		if (!sessions || index === -1) {
 			return false;
 		}
 
-		if (sessions.size === 0) {
+		sessions.splice(index, 1);
+		if (sessions.length === 0) {
 			this.#sessions.delete(session.user);
 			return true;
 		}
@@ -37,44 +45,46 @@ export class Presence {
 	}
 
 	sessionCount(user: string): number {
-		return this.#sessions.get(user)?.size ?? 0;
+		return this.#sessions.get(user)?.length ?? 0;
 	}
 
 	get userCount(): number {
 		return this.#sessions.size;
 	}
 
-	users(): IterableIterator<[string, ReadonlySet<SessionSink>]> {
+	users(): IterableIterator<[string, readonly SessionSink[]]> {
 		return this.#sessions.entries();
 	}
 
 	/** Delivers to every session of `user` but `except`; returns how many sessions got it. */
 	deliverToUser(user: string, event: OutboundEvent, except?: SessionSink): number {
 		const sessions = this.#sessions.get(user);
-		if (!sessions) {
-			return 0;
-		}
-
-		let delivered = 0;
-		for (const session of sessions) {
-			if (session !== except) {
-				session.deliver(event);
-				delivered++;
-			}
-		}
-
-		return delivered;
+		return sessions ? deliverTo(sessions, event, except) : 0;
 	}
 
 	/** Delivers to every session of every user but `except`; returns how many users got it. */
 	deliverToAll(event: OutboundEvent, except?: SessionSink): number {
 		let users = 0;
-		for (const user of this.#sessions.keys()) {
-			if (this.deliverToUser(user, event, except) > 0) {
+		for (const sessions of this.#sessions.values()) {
+			if (deliverTo(sessions, event, except) > 0) {
 				users++;
 			}
 		}
 
 		return users;
 	}
+}
+
+function deliverTo(sessions: readonly SessionSink[], event: OutboundEvent, except: SessionSink | undefined): number {
+	let delivered = 0;
+	// Stable while walked: a delivery never detaches a session synchronously (a dropped slow reader leaves on its close event).
+	for (let index = 0; index < sessions.length; index++) {
+		const session = sessions[index]!;
+		if (session !== except) {
+			session.deliver(event);
+			delivered++;
+		}
+	}
+
+	return delivered;
 }

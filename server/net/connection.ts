@@ -24,6 +24,7 @@ import {renderTextLine} from '../core/render-text.js';
 import type {SessionSink} from '../core/session.js';
 import type {Logger} from '../log.js';
 import type {LoginThrottle} from './login-throttle.js';
+import {scheduleFlush} from './flush-queue.js';
 import {TokenBucket} from './token-bucket.js';
 
 export type ConnectionLimits = {
@@ -158,11 +159,11 @@ export class Connection implements SessionSink {
 			return;
 		}
 
-		// Coalesce: everything written during this tick leaves in one syscall.
+		// Coalesce: everything written during this event-loop turn leaves in one syscall.
 		if (!this.#corked) {
 			this.#corked = true;
 			stream.cork();
-			process.nextTick(this.#uncork);
+			scheduleFlush(this.#uncork);
 		}
 
 		stream.write(bytes);
@@ -269,7 +270,17 @@ export class Connection implements SessionSink {
 		}
 	}
 
+	/** A bug in one command must cost that command, not the server: it is logged and answered with server_error. */
 	#onFrame(frame: Frame): void {
+		try {
+			this.#handleFrame(frame);
+		} catch (error) {
+			this.#context.logger.log('error', 'error', {conn: this.id, user: this.user || undefined, during: 'command', message: error instanceof Error ? error.message : String(error)});
+			this.#error('server_error', 'the server failed to carry this out');
+		}
+	}
+
+	#handleFrame(frame: Frame): void {
 		switch (frame.kind) {
 			case 'line': {
 				if (this.#mode === 'json') {

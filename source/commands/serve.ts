@@ -182,8 +182,6 @@ export async function run(argv: string[]): Promise<number> {
 		return 1;
 	}
 
-	process.stdout.write(`natter listening on ${server.address.host}:${server.address.port}\n`);
-
 	return new Promise<number>(resolve => {
 		let stopping = false;
 		const stop = (signal: NodeJS.Signals) => {
@@ -214,5 +212,7 @@ export async function run(argv: string[]): Promise<number> {
 		process.on('SIGTERM', stop);
 		process.on('SIGINT', stop);
 		process.on('SIGHUP', reload);
+		// Only now: whoever reads this line may signal at once, and must find the handlers in place.
+		process.stdout.write(`natter listening on ${server.address.host}:${server.address.port}\n`);
 	});
 }

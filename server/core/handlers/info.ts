@@ -6,7 +6,7 @@ const byName = (a: {name: string}, b: {name: string}) => (a.name < b.name ? -1 :
 export const users: Handler<{type: 'users'}> = context => {
 	const list: UserInfo[] = [];
 	for (const [name, sessions] of context.presence.users()) {
-		list.push({name, sessions: sessions.size});
+		list.push({name, sessions: sessions.length});
 	}
 
 	list.sort(byName);
