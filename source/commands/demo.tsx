@@ -3,7 +3,6 @@ import process from 'node:process';
 import {fileURLToPath} from 'node:url';
 import meow from 'meow';
 import {startServer} from '../../server/index.js';
-import {ChatConnection} from '../client/connection.js';
 import {demoGroup, startDemoBot} from '../demo/bot.js';
 import App from '../ui/app.js';
 import {runFullScreen, terminalProblem} from '../ui/full-screen.js';
@@ -49,10 +48,9 @@ export async function run(argv: string[]): Promise<number> {
 	const {host, port} = server.address;
 	try {
 		const bot = await startDemoBot({host, port});
-		const connection = await ChatConnection.open({host, port, user: demoUser, password: demoPassword, client: 'natter-tui'});
-		await connection.request(`/join_group ${demoGroup}`);
 		// The session queues events until the TUI listens, so the greetings below are not lost.
-		const session = new ChatSession({host, port, user: demoUser, password: demoPassword, client: 'natter-tui'}, connection);
+		const session = await ChatSession.open({host, port, user: demoUser, password: demoPassword, client: 'natter-tui'});
+		await session.send(`/join_group ${demoGroup}`);
 		await bot.greet(demoUser);
 		await runFullScreen(<App host={host} port={port} session={session}/>, () => {
 			session.destroy();

@@ -1,5 +1,4 @@
 import {useState} from 'react';
-import {ChatConnection} from '../client/connection.js';
 import {ChatScreen} from './components/ChatScreen.js';
 import {LoginScreen} from './components/LoginScreen.js';
 import {ChatSession, type SessionOptions} from './session.js';
@@ -25,10 +24,8 @@ export default function App({host, port, user, session: given, sessionOptions}: 
 		<LoginScreen
 			server={`${host}:${port}`}
 			initialUser={user}
-			login={async (name, password) => ChatConnection.open({host, port, user: name, password, client: 'natter-tui', ...sessionOptions})}
-			onLoggedIn={(connection, password) => {
-				setSession(new ChatSession({host, port, user: connection.user, password, client: 'natter-tui', ...sessionOptions}, connection));
-			}}
+			login={async (name, password) => ChatSession.open({host, port, user: name, password, client: 'natter-tui', ...sessionOptions})}
+			onLoggedIn={setSession}
 		/>
 	);
 }

@@ -22,6 +22,25 @@ export type SessionOptions = ConnectionOptions & {
 	readonly pingIntervalMs?: number;
 };
 
+/**
+Open a connection, keeping every event until the caller attaches its own listener: events that
+come in the same chunk as `login_ok` are emitted before `open()` resolves.
+*/
+export async function openBuffered(options: ConnectionOptions): Promise<{connection: ChatConnection; early: ServerEvent[]}> {
+	let early: ServerEvent[] | undefined = [];
+	const connection = await ChatConnection.open({
+		...options,
+		onEvent(event) {
+			early?.push(event);
+		},
+	});
+	const kept = early;
+	// Events come in socket reads (macrotasks): none can slip in before the caller, continuing in
+	// this microtask chain, attaches its listener. Later ones are the caller's.
+	early = undefined;
+	return {connection, early: kept};
+}
+
 /** Bye reasons after which coming back would only be refused again or fight another session. */
 const finalByeReasons = new Set(['exit', 'too_many_attempts', 'replaced']);
 
@@ -41,10 +60,17 @@ export class ChatSession extends EventEmitter<SessionEvents> {
 	#pingTimer: NodeJS.Timeout | undefined;
 	#retryTimer: NodeJS.Timeout | undefined;
 
-	constructor(options: SessionOptions, connection: ChatConnection) {
+	/** Connect and log in; events that arrive with the login reply are kept for the first listener. */
+	static async open(options: SessionOptions): Promise<ChatSession> {
+		const {connection, early} = await openBuffered(options);
+		return new ChatSession(options, connection, early);
+	}
+
+	/** `early`: events the connection emitted before this session listened (see `openBuffered`). */
+	constructor(options: SessionOptions, connection: ChatConnection, early: readonly ServerEvent[] = []) {
 		super();
 		this.options = options;
-		this.#attach(connection);
+		this.#attach(connection, early);
 	}
 
 	get user(): string {
@@ -93,8 +119,12 @@ export class ChatSession extends EventEmitter<SessionEvents> {
 		this.#connection?.destroy();
 	}
 
-	#attach(connection: ChatConnection): void {
+	#attach(connection: ChatConnection, early: readonly ServerEvent[]): void {
 		this.#connection = connection;
+		for (const event of early) {
+			this.#onEvent(event);
+		}
+
 		connection.on('event', event => {
 			if (connection === this.#connection) {
 				this.#onEvent(event);
@@ -173,13 +203,13 @@ export class ChatSession extends EventEmitter<SessionEvents> {
 		}
 
 		try {
-			const connection = await ChatConnection.open(this.options);
+			const {connection, early} = await openBuffered(this.options);
 			if (this.#closing) {
 				connection.destroy();
 				return;
 			}
 
-			this.#attach(connection);
+			this.#attach(connection, early);
 			this.#setState({state: 'online'});
 			this.#startPing();
 			this.emit('online');

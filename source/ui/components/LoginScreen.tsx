@@ -1,17 +1,18 @@
 import {useEffect, useReducer} from 'react';
 import {Box, Text, useApp, useInput} from 'ink';
 import TextInput from 'ink-text-input';
-import {ConnectError, type ChatConnection} from '../../client/connection.js';
+import {ConnectError} from '../../client/connection.js';
+import type {ChatSession} from '../session.js';
 import {nameProblem, sanitizeText} from '../../protocol/index.js';
 import {applyEdit} from '../state/edit.js';
 
-export type LoginAttempt = (user: string, password: string) => Promise<ChatConnection>;
+export type LoginAttempt = (user: string, password: string) => Promise<ChatSession>;
 
 type Props = {
 	readonly server: string;
 	readonly initialUser?: string;
 	readonly login: LoginAttempt;
-	readonly onLoggedIn: (connection: ChatConnection, password: string) => void;
+	readonly onLoggedIn: (session: ChatSession) => void;
 };
 
 type Field = 'user' | 'password';
@@ -92,11 +93,11 @@ export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
 		}
 
 		let current = true;
-		login(user.trim().toLowerCase(), password).then(connection => {
+		login(user.trim().toLowerCase(), password).then(session => {
 			if (current) {
-				onLoggedIn(connection, password);
+				onLoggedIn(session);
 			} else {
-				connection.destroy();
+				session.destroy();
 			}
 		}, (error: unknown) => {
 			const code = error instanceof ConnectError ? error.code : '';

@@ -101,7 +101,8 @@ class Draft {
 		const {lines} = work;
 		for (let index = lines.length - 1; index >= Math.max(0, lines.length - duplicateWindow); index--) {
 			const line = lines[index]!;
-			if (line.kind === 'message' && line.id === message.id) {
+			// Ids start again when an in-memory server restarts: the timestamp tells those apart.
+			if (line.kind === 'message' && line.id === message.id && line.ts === message.ts) {
 				return;
 			}
 		}

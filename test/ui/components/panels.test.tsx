@@ -1,0 +1,90 @@
+import {act} from 'react';
+import {afterEach, describe, expect, test} from 'vitest';
+import {cleanup} from 'ink-testing-library';
+import {ConversationPanel} from '../../../source/ui/components/ConversationPanel.js';
+import {MessagePanel} from '../../../source/ui/components/MessagePanel.js';
+import {emptyConversation} from '../../../source/ui/state/conversations.js';
+import type {Conversation, Line} from '../../../source/ui/state/types.js';
+import {renderScreen} from '../helpers/ink.js';
+
+afterEach(() => {
+	act(() => {
+		cleanup();
+	});
+});
+
+const ts = '2026-11-25T12:00:00.000Z';
+let key = 1;
+const message = (from: string, text: string, extra: Partial<Line> = {}): Line => ({kind: 'message', key: key++, id: key, ts, from, text, mine: false, mention: false, ...extra} as Line);
+const withLines = (conversation: Conversation, lines: Line[], scroll = 0): Conversation => ({...conversation, lines, scroll});
+
+describe('MessagePanel', () => {
+	test('text from other users cannot carry escape sequences or C1 controls onto the screen', () => {
+		const hostile = withLines(emptyConversation('#x', 'group', 'ev\u001B[31mil'), [
+			message('mal\u001B]0;owned\u0007lory', 'clear \u001B[2J\u001B[31mred \u009B2Jc1 \u001B[1;1Hhome'),
+		]);
+		const screen = renderScreen(<MessagePanel conversation={hostile} width={80} height={10}/>);
+		const frame = screen.frame();
+		expect(frame).toContain('clear [2J[31mred 2Jc1 [1;1Hhome');
+		expect(frame).toContain('mal]0;ownedlory');
+		expect(frame).toContain('#ev[31mil');
+		expect(frame).not.toContain('\u001B');
+		expect(frame).not.toContain('\u009B');
+		expect(frame).not.toContain('\u0007');
+	});
+
+	test('long messages wrap inside the panel; own messages and mentions are marked', () => {
+		const long = 'word '.repeat(40).trim();
+		const conversation = withLines(emptyConversation('all', 'all', 'All'), [
+			message('bob', long),
+			message('alice', 'my own', {mine: true}),
+		]);
+		const frame = renderScreen(<MessagePanel conversation={conversation} width={40} height={12}/>).frame();
+		const rows = frame.split('\n');
+		expect(rows.every(row => row.length <= 40)).toBe(true);
+		expect(rows.filter(row => row.includes('word')).length).toBeGreaterThan(3);
+		expect(frame).toContain('alice (you): my own');
+	});
+
+	test('only the newest lines that fit are drawn, and scrolling back shows older ones with a sign', () => {
+		const lines = Array.from({length: 10_000}, (_, index) => message('bob', `line ${index}`));
+		const conversation = withLines(emptyConversation('all', 'all', 'All'), lines);
+		const bottom = renderScreen(<MessagePanel conversation={conversation} width={60} height={10}/>).frame();
+		expect(bottom).toContain('line 9999');
+		expect(bottom).toContain('line 9993');
+		expect(bottom).not.toContain('line 9992');
+		expect(bottom).not.toContain('newer');
+		const back = renderScreen(<MessagePanel conversation={withLines(conversation, lines, 100)} width={60} height={10}/>).frame();
+		expect(back).toContain('line 9899');
+		expect(back).not.toContain('line 9900');
+		expect(back).toContain('↓ 100 newer');
+	});
+});
+
+describe('ConversationPanel', () => {
+	test('lists All, groups and direct messages with unread counts, then who is online', () => {
+		const conversations = [
+			emptyConversation('all', 'all', 'All'),
+			{...emptyConversation('#dev', 'group', 'dev'), unread: 3},
+			{...emptyConversation('@bob', 'dm', 'bob'), unread: 2, mentions: 1},
+			emptyConversation('#b\u001B[2Jad', 'group', 'b\u001B[2Jad'),
+		];
+		const frame = renderScreen(<ConversationPanel conversations={conversations} active="#dev" online={['bob', 'car\u009Bol']} width={24} height={14}/>).frame();
+		const rows = frame.split('\n').map(row => row.replaceAll('│', '').trim());
+		expect(rows).toContainEqual(expect.stringMatching(/^# dev +3$/));
+		expect(rows).toContainEqual(expect.stringMatching(/^@ bob +@2$/));
+		expect(rows).toContain('# b[2Jad');
+		expect(rows).toContain('Online (2)');
+		expect(rows).toContain('● carol');
+		expect(frame).not.toContain('\u001B');
+		expect(frame).not.toContain('\u009B');
+	});
+
+	test('with more conversations than rows, the window keeps the active one in view', () => {
+		const conversations = [emptyConversation('all', 'all', 'All'), ...Array.from({length: 30}, (_, index) => emptyConversation(`#g${index}`, 'group', `g${String(index).padStart(2, '0')}`))];
+		const frame = renderScreen(<ConversationPanel conversations={conversations} active="#g25" online={[]} width={24} height={12}/>).frame();
+		expect(frame).toContain('# g25');
+		expect(frame).not.toContain('# g01');
+		expect(frame.split('\n')).toHaveLength(12);
+	});
+});
