@@ -30,7 +30,7 @@ type State = {
 };
 
 type Action =
-	| {readonly type: 'edit'; readonly field: Field; readonly base: string; readonly next: string}
+	| {readonly type: 'edit'; readonly base: string; readonly next: string}
 	| {readonly type: 'toggle'}
 	| {readonly type: 'enter'}
 	| {readonly type: 'failed'; readonly error: string; readonly field: Field};
@@ -38,8 +38,9 @@ type Action =
 function reducer(state: State, action: Action): State {
 	switch (action.type) {
 		case 'edit': {
-			const {value, stale} = applyEdit(state[action.field], action.base, action.next);
-			return {...state, [action.field]: value, version: stale ? state.version + 1 : state.version};
+			// Keys typed right after Enter can still reach the field that had focus: they belong to the focused one.
+			const {value, stale} = applyEdit(state[state.field], action.base, action.next);
+			return {...state, [state.field]: value, version: stale ? state.version + 1 : state.version};
 		}
 
 		case 'toggle': {
@@ -134,7 +135,7 @@ export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
 				focus={active && state.field === name}
 				showCursor={state.field === name}
 				onChange={next => {
-					dispatch({type: 'edit', field: name, base: value, next});
+					dispatch({type: 'edit', base: value, next});
 				}}
 				onSubmit={() => {
 					dispatch({type: 'enter'});

@@ -1,0 +1,161 @@
+import {spawnSync} from 'node:child_process';
+import process from 'node:process';
+import {existsSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import {afterAll, beforeAll, expect, test} from 'vitest';
+import {ChatConnection} from '../../source/client/connection.js';
+import type {ServerEvent} from '../../source/protocol/index.js';
+import {startServer, type NatterServer} from '../../server/index.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const usersFile = fileURLToPath(new URL('../../users.txt', import.meta.url));
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const socket = `natter-e2e-${process.pid}`;
+
+function tmux(...args: string[]): string {
+	const result = spawnSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
+	if (result.status !== 0) {
+		throw new Error(`tmux ${args.join(' ')} failed: ${result.stderr}`);
+	}
+
+	return result.stdout;
+}
+
+const pane = () => tmux('capture-pane', '-p', '-t', 'e2e');
+
+/** Poll the pane until `predicate` holds (no fixed sleeps: each poll waits one short tick). */
+async function waitForPane(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
+	const started = Date.now();
+	for (;;) {
+		const screen = pane();
+		if (predicate(screen)) {
+			return screen;
+		}
+
+		if (Date.now() - started > timeoutMs) {
+			throw new Error(`timed out waiting for ${what}; the pane shows:\n${screen}`);
+		}
+
+		await new Promise(resolve => {
+			setTimeout(resolve, 50);
+		});
+	}
+}
+
+function type(text: string): void {
+	tmux('send-keys', '-t', 'e2e', '-l', text);
+}
+
+function press(...keys: string[]): void {
+	tmux('send-keys', '-t', 'e2e', ...keys);
+}
+
+function nextEvent(connection: ChatConnection, predicate: (event: ServerEvent) => boolean): Promise<ServerEvent> {
+	return new Promise(resolve => {
+		const listener = (event: ServerEvent) => {
+			if (predicate(event)) {
+				connection.off('event', listener);
+				resolve(event);
+			}
+		};
+
+		connection.on('event', listener);
+	});
+}
+
+let server: NatterServer | undefined;
+let bob: ChatConnection | undefined;
+
+beforeAll(async () => {
+	if (!hasTmux) {
+		return;
+	}
+
+	if (!existsSync(cli)) {
+		throw new Error('dist/cli.js is missing: build first (npm run build)');
+	}
+
+	server = await startServer({host: '127.0.0.1', port: 0, usersFile, rate: 0});
+	bob = await ChatConnection.open({...server.address, user: 'bob', password: 'builder'});
+	const created = await bob.request('/create_group e2e');
+	expect(created.type).toBe('ok');
+});
+
+afterAll(async () => {
+	if (hasTmux) {
+		spawnSync('tmux', ['-L', socket, 'kill-server']);
+	}
+
+	await bob?.close();
+	await server?.close();
+});
+
+test.skipIf(!hasTmux)('natter connect in a real terminal (tmux): log in, group message, DM, resize, /exit', async () => {
+	const {port} = server!.address;
+	// The shell line after natter reports its exit code once the alternate screen is gone.
+	tmux(
+		'new-session', '-d', '-s', 'e2e', '-x', '100', '-y', '30', '-c', root,
+		`node ${JSON.stringify(cli)} connect --host 127.0.0.1 --port ${port}; echo "natter exited with $?"; sleep 600`,
+	);
+
+	await waitForPane(screen => screen.includes(`Log in to 127.0.0.1:${port}`), 'the login screen');
+	type('alice');
+	press('Enter');
+	type('wonderland');
+	press('Enter');
+	const chat = await waitForPane(screen => screen.includes(`alice@127.0.0.1:${port}`) && screen.includes('● online'), 'the chat screen');
+	expect(chat).not.toContain('wonderland');
+
+	type('/join_group e2e');
+	press('Enter');
+	await waitForPane(screen => screen.includes('#e2e ›'), 'the group to open');
+
+	await bob!.request('/group_msg e2e hello from bob');
+	await waitForPane(screen => screen.includes('bob: hello from bob'), 'bob\'s group message');
+	const groupMessage = nextEvent(bob!, event => event.type === 'group_msg' && event.from === 'alice');
+	type('hi from tmux');
+	press('Enter');
+	expect(await groupMessage).toMatchObject({group: 'e2e', text: 'hi from tmux'});
+	await waitForPane(screen => screen.includes('alice (you): hi from tmux'), 'my group message');
+
+	await bob!.request('/msg alice a direct word');
+	await waitForPane(screen => /@ bob +1/.test(screen), 'the unread direct message');
+	press('C-n');
+	await waitForPane(screen => screen.includes('@bob (direct)') && screen.includes('bob: a direct word'), 'the direct conversation');
+	const direct = nextEvent(bob!, event => event.type === 'msg' && event.from === 'alice');
+	type('and back to you');
+	press('Enter');
+	expect(await direct).toMatchObject({to: 'bob', text: 'and back to you'});
+
+	tmux('resize-window', '-t', 'e2e', '-x', '80', '-y', '24');
+	const small = await waitForPane(screen => {
+		const rows = screen.split('\n');
+		return rows[0]!.startsWith('natter alice@') && rows[22]?.startsWith('╰') === true && rows[0]!.length <= 80;
+	}, 'the 80x24 layout');
+	const rows = small.split('\n');
+	expect(rows.every(row => row.length <= 80)).toBe(true);
+	expect(rows[23]?.trim() ?? '').toBe('');
+	expect(small).toContain('and back to you');
+
+	type('/exit');
+	press('Enter');
+	const after = await waitForPane(screen => screen.includes('natter exited with'), 'natter to exit');
+	expect(after).toContain('natter exited with 0');
+	// The alternate screen is gone: no chat panel left on the normal screen.
+	expect(after).not.toContain('Conversations');
+});
+
+test('without a terminal, connect and demo say so on stderr and exit 1 (no raw-mode stack trace); a bad port is a usage error', () => {
+	for (const command of ['connect', 'demo']) {
+		const result = spawnSync(process.execPath, [cli, command], {input: '', encoding: 'utf8', timeout: 15_000});
+		expect(result.status).toBe(1);
+		expect(result.stderr).toContain(`natter ${command} is an interactive terminal app`);
+		expect(result.stderr).not.toContain('Raw mode');
+		expect(result.stdout).toBe('');
+	}
+
+	const usage = spawnSync(process.execPath, [cli, 'connect', '--port', 'http'], {input: '', encoding: 'utf8', timeout: 15_000});
+	expect(usage.status).toBe(2);
+	expect(usage.stderr).toContain('invalid port "http"');
+});
