@@ -536,6 +536,8 @@ export class Connection implements SessionSink {
 		}
 
 		this.#closed = true;
+		// A login still being checked must not attach a session that is already gone.
+		this.#closing = true;
 		clearTimeout(this.#loginTimer);
 		clearTimeout(this.#graceTimer);
 		this.#leaveCore();

@@ -1,5 +1,6 @@
 import {appendFile} from 'node:fs/promises';
 import net from 'node:net';
+import bcrypt from 'bcryptjs';
 import {duplexPair} from 'node:stream';
 import {describe, expect, it} from 'vitest';
 import {LineSocket, loginJson, loginText} from '../helpers/line-socket.js';
@@ -64,6 +65,32 @@ describe('server lifecycle', () => {
 			await expect(test.server.reloadUsers()).rejects.toThrow(/plaintext/);
 			const again = await loginJson(test.port, 'erin', 'secret-e');
 			again.destroy();
+		} finally {
+			await test.close();
+		}
+	});
+});
+
+describe('a connection lost during its login', () => {
+	it('never becomes a session: no presence, not in /users', async () => {
+		const test = await startTestServer();
+		try {
+			// A cost-10 hash keeps the check busy long enough for the disconnect to arrive first.
+			await appendFile(test.usersFile, `slowpoke:${bcrypt.hashSync('slow-password', 10)}\n`);
+			await test.server.reloadUsers();
+			const alice = await loginJson(test.port, 'alice', 'wonderland');
+			const quitter = await LineSocket.connect(test.port);
+			quitter.sendJson({type: 'login', id: 1, user: 'slowpoke', password: 'slow-password'});
+			quitter.destroy();
+			// A second login of the same user that stays: only its presence may be announced.
+			const stayer = await loginJson(test.port, 'slowpoke', 'slow-password');
+			alice.sendJson({type: 'command', id: 'who', line: '/users'});
+			expect(await alice.waitForEvent(event => event.type === 'ok' && event.id === 'who')).toMatchObject({users: [{name: 'alice', sessions: 1}, {name: 'slowpoke', sessions: 1}]});
+			stayer.destroy();
+			expect(await alice.waitForEvent(event => event.type === 'presence' && !event.online)).toMatchObject({user: 'slowpoke'});
+			alice.sendJson({type: 'command', id: 'who2', line: '/users'});
+			expect(await alice.waitForEvent(event => event.type === 'ok' && event.id === 'who2')).toMatchObject({users: [{name: 'alice', sessions: 1}]});
+			alice.destroy();
 		} finally {
 			await test.close();
 		}
