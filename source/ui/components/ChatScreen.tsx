@@ -1,4 +1,4 @@
-import {useCallback, useEffect, useReducer, useRef} from 'react';
+import {useCallback, useEffect, useMemo, useReducer, useRef} from 'react';
 import {Box, useApp, useInput} from 'ink';
 import {keyEventTick} from '../hooks/key-tick.js';
 import {useChatSession} from '../hooks/use-chat-session.js';
@@ -9,10 +9,10 @@ import {conversationOrder} from '../state/conversations.js';
 import {initialChatState, initialScreenState, screenReducer} from '../state/screen-reducer.js';
 import {planSubmission} from '../state/submission.js';
 import type {ChatState} from '../state/types.js';
-import {ConversationPanel} from './ConversationPanel.js';
+import {ConversationPanel, type ConversationSummary} from './ConversationPanel.js';
 import {HintLine} from './HintLine.js';
 import {InputPanel} from './InputPanel.js';
-import {MessagePanel, messageRows} from './MessagePanel.js';
+import {conversationTitle, MessagePanel, messageRows, visibleLines} from './MessagePanel.js';
 import {StatusBar} from './StatusBar.js';
 import {sanitizeText} from '../../protocol/index.js';
 
@@ -30,6 +30,27 @@ export function layout(columns: number, rows: number) {
 	const mainHeight = Math.max(4, rows - 1 - chromeRows);
 	const sidebarWidth = columns >= 60 ? Math.min(26, Math.floor(columns / 4)) : 0;
 	return {mainHeight, sidebarWidth, messageWidth: columns - sidebarWidth};
+}
+
+function sameSummaries(a: readonly ConversationSummary[], b: readonly ConversationSummary[]): boolean {
+	return a.length === b.length && a.every((item, index) => {
+		const other = b[index]!;
+		return item.key === other.key && item.name === other.name && item.unread === other.unread && item.mentions === other.mentions;
+	});
+}
+
+/** The panel's list, the same array while no name or count changes, so the panel is not redrawn on every message. */
+function useSummaries(state: ChatState): readonly ConversationSummary[] {
+	const previous = useRef<readonly ConversationSummary[]>([]);
+	const next = conversationOrder(state).map(key => {
+		const {kind, name, unread, mentions} = state.conversations[key]!;
+		return {key, kind, name, unread, mentions};
+	});
+	if (!sameSummaries(previous.current, next)) {
+		previous.current = next;
+	}
+
+	return previous.current;
 }
 
 export function ChatScreen({session, initialState}: Props) {
@@ -133,16 +154,17 @@ export function ChatScreen({session, initialState}: Props) {
 		dispatch({type: 'taken', upTo: input.outbox.at(-1)!.seq});
 	}, [input.outbox, state.conversations, conversation, pageSize, session, leave]);
 
-	const order = conversationOrder(state);
+	const summaries = useSummaries(state);
+	const visible = useMemo(() => visibleLines(conversation, mainHeight), [conversation, mainHeight]);
 	const target = conversation.kind === 'all' ? 'All' : `${conversation.kind === 'group' ? '#' : '@'}${sanitizeText(conversation.name)}`;
 	return (
 		<Box flexDirection="column" width={columns} height={rows - 1}>
 			<StatusBar user={state.me} server={state.server} connection={state.connection} detail={state.connectionDetail} lagMs={state.lagMs} width={columns}/>
 			<Box height={mainHeight}>
 				{sidebarWidth > 0
-					? <ConversationPanel conversations={order.map(key => state.conversations[key]!)} active={state.active} online={state.online} width={sidebarWidth} height={mainHeight}/>
+					? <ConversationPanel conversations={summaries} active={state.active} online={state.online} width={sidebarWidth} height={mainHeight}/>
 					: null}
-				<MessagePanel conversation={conversation} width={messageWidth} height={mainHeight}/>
+				<MessagePanel title={conversationTitle(conversation)} lines={visible} scroll={conversation.scroll} width={messageWidth} height={mainHeight}/>
 			</Box>
 			<HintLine width={columns} completion={input.completion} scroll={conversation.scroll} target={target}/>
 			<InputPanel target={target} value={input.value} version={input.version} width={columns} onChange={onChange} onSubmit={onSubmit}/>

@@ -1,17 +1,21 @@
+import {memo} from 'react';
 import {Box, Text} from 'ink';
 import {sanitizeText} from '../../protocol/index.js';
 import {nameColor} from '../format.js';
 import type {Conversation, ConversationKey} from '../state/types.js';
 
+/** What the panel shows of a conversation (not its lines: props stay small). */
+export type ConversationSummary = Pick<Conversation, 'key' | 'kind' | 'name' | 'unread' | 'mentions'>;
+
 type Props = {
-	readonly conversations: readonly Conversation[];
+	readonly conversations: readonly ConversationSummary[];
 	readonly active: ConversationKey;
 	readonly online: readonly string[];
 	readonly width: number;
 	readonly height: number;
 };
 
-function label(conversation: Conversation): string {
+function label(conversation: ConversationSummary): string {
 	switch (conversation.kind) {
 		case 'all': {
 			return 'All';
@@ -38,7 +42,7 @@ function windowAround<T>(items: readonly T[], keep: number, size: number): {item
 }
 
 /** Conversations (All, groups, direct messages) with unread counts, then who is online. */
-export function ConversationPanel({conversations, active, online, width, height}: Props) {
+export const ConversationPanel = memo(function ConversationPanel({conversations, active, online, width, height}: Props) {
 	const inner = Math.max(2, height - 2);
 	const onlineWanted = 1 + Math.max(1, online.length);
 	const conversationsWanted = 1 + conversations.length;
@@ -77,4 +81,4 @@ export function ConversationPanel({conversations, active, online, width, height}
 			{onlineRows > 1 && onlineHidden > 0 ? <Text dimColor wrap="truncate-end">{`+${onlineHidden} more`}</Text> : null}
 		</Box>
 	);
-}
+});

@@ -1,3 +1,4 @@
+import {memo} from 'react';
 import {Box, Text} from 'ink';
 import {sanitizeText} from '../../protocol/index.js';
 
@@ -11,7 +12,7 @@ type Props = {
 };
 
 /** The line above the input: Tab candidates, or how to get back to the newest lines, or a short tip. */
-export function HintLine({width, completion, scroll, target}: Props) {
+export const HintLine = memo(function HintLine({width, completion, scroll, target}: Props) {
 	let content;
 	if (completion) {
 		content = (
@@ -29,4 +30,4 @@ export function HintLine({width, completion, scroll, target}: Props) {
 	}
 
 	return <Box width={width} height={1} paddingX={1}>{content}</Box>;
-}
+});

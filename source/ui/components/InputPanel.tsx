@@ -1,3 +1,4 @@
+import {memo} from 'react';
 import {Box, Text} from 'ink';
 import TextInput from 'ink-text-input';
 
@@ -13,7 +14,7 @@ type Props = {
 	readonly onSubmit: () => void;
 };
 
-export function InputPanel({target, value, version, width, onChange, onSubmit}: Props) {
+export const InputPanel = memo(function InputPanel({target, value, version, width, onChange, onSubmit}: Props) {
 	return (
 		<Box borderStyle="round" borderColor="cyan" width={width} height={3} paddingX={1}>
 			<Box flexShrink={0}>
@@ -29,4 +30,4 @@ export function InputPanel({target, value, version, width, onChange, onSubmit}: 
 			</Box>
 		</Box>
 	);
-}
+});

@@ -5,7 +5,11 @@ import {formatTime, nameColor} from '../format.js';
 import type {Conversation, Line} from '../state/types.js';
 
 type Props = {
-	readonly conversation: Conversation;
+	readonly title: string;
+	/** Only the lines that can show (see `visibleLines`): props stay small, whatever the history. */
+	readonly lines: readonly Line[];
+	/** Lines hidden below the view. */
+	readonly scroll: number;
 	readonly width: number;
 	readonly height: number;
 };
@@ -29,7 +33,7 @@ const LineRow = memo(function LineRow({line}: {readonly line: Line}) {
 	);
 });
 
-export function conversationTitle(conversation: Conversation): string {
+export function conversationTitle(conversation: Pick<Conversation, 'kind' | 'name'>): string {
 	switch (conversation.kind) {
 		case 'all': {
 			return 'All (broadcasts)';
@@ -51,19 +55,23 @@ export function messageRows(height: number): number {
 }
 
 /**
-The open conversation. Only the lines that can show are rendered: the last `rows` lines above
-the scroll position, pinned to the bottom; wrapped lines push the oldest out of the clipped top.
+The lines that can show in a panel of this height: the last `rows` above the scroll position.
+A line takes at least one row, so no more can be visible; wrapped ones push the oldest out of the clipped top.
 */
-export function MessagePanel({conversation, width, height}: Props) {
+export function visibleLines(conversation: Pick<Conversation, 'lines' | 'scroll'>, height: number): readonly Line[] {
 	const rows = messageRows(height);
-	const {lines, scroll} = conversation;
-	const end = lines.length - scroll;
-	const visible = lines.slice(Math.max(0, end - rows), end);
+	const end = conversation.lines.length - conversation.scroll;
+	return conversation.lines.slice(Math.max(0, end - rows), end);
+}
+
+/** The open conversation, pinned to the bottom. */
+export const MessagePanel = memo(function MessagePanel({title, lines: visible, scroll, width, height}: Props) {
+	const rows = messageRows(height);
 	return (
 		<Box flexDirection="column" borderStyle="round" borderColor="gray" width={width} height={height} paddingX={1}>
 			<Box height={1} flexShrink={0}>
 				<Box flexGrow={1}>
-					<Text bold wrap="truncate-end">{conversationTitle(conversation)}</Text>
+					<Text bold wrap="truncate-end">{title}</Text>
 				</Box>
 				{scroll > 0 ? <Text color="yellow">{` ↓ ${scroll} newer (PgDn)`}</Text> : null}
 			</Box>
@@ -76,4 +84,4 @@ export function MessagePanel({conversation, width, height}: Props) {
 			</Box>
 		</Box>
 	);
-}
+});

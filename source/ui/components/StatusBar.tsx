@@ -1,3 +1,4 @@
+import {memo} from 'react';
 import {Box, Text} from 'ink';
 import type {ConnectionState} from '../state/types.js';
 
@@ -13,7 +14,7 @@ type Props = {
 const stateColor: Record<ConnectionState, string> = {online: 'green', reconnecting: 'yellow', offline: 'red'};
 
 /** One line: who, where, whether connected (and why not), and the ping round trip. */
-export function StatusBar({user, server, connection, detail, lagMs, width}: Props) {
+export const StatusBar = memo(function StatusBar({user, server, connection, detail, lagMs, width}: Props) {
 	return (
 		<Box width={width} height={1}>
 			<Box flexGrow={1} flexShrink={1}>
@@ -30,4 +31,4 @@ export function StatusBar({user, server, connection, detail, lagMs, width}: Prop
 			</Box>
 		</Box>
 	);
-}
+});

@@ -2,7 +2,7 @@ import {act} from 'react';
 import {afterEach, describe, expect, test} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {ConversationPanel} from '../../../source/ui/components/ConversationPanel.js';
-import {MessagePanel} from '../../../source/ui/components/MessagePanel.js';
+import {conversationTitle, MessagePanel, visibleLines} from '../../../source/ui/components/MessagePanel.js';
 import {emptyConversation} from '../../../source/ui/state/conversations.js';
 import type {Conversation, Line} from '../../../source/ui/state/types.js';
 import {renderScreen} from '../helpers/ink.js';
@@ -16,6 +16,10 @@ afterEach(() => {
 const ts = '2026-11-25T12:00:00.000Z';
 let key = 1;
 const message = (from: string, text: string, extra: Partial<Line> = {}): Line => ({kind: 'message', key: key++, id: key, ts, from, text, mine: false, mention: false, ...extra} as Line);
+function Panel({conversation, width, height}: {readonly conversation: Conversation; readonly width: number; readonly height: number}) {
+	return <MessagePanel title={conversationTitle(conversation)} lines={visibleLines(conversation, height)} scroll={conversation.scroll} width={width} height={height}/>;
+}
+
 const withLines = (conversation: Conversation, lines: Line[], scroll = 0): Conversation => ({...conversation, lines, scroll});
 
 describe('MessagePanel', () => {
@@ -23,7 +27,7 @@ describe('MessagePanel', () => {
 		const hostile = withLines(emptyConversation('#x', 'group', 'ev\u001B[31mil'), [
 			message('mal\u001B]0;owned\u0007lory', 'clear \u001B[2J\u001B[31mred \u009B2Jc1 \u001B[1;1Hhome'),
 		]);
-		const screen = renderScreen(<MessagePanel conversation={hostile} width={80} height={10}/>);
+		const screen = renderScreen(<Panel conversation={hostile} width={80} height={10}/>);
 		const frame = screen.frame();
 		expect(frame).toContain('clear [2J[31mred 2Jc1 [1;1Hhome');
 		expect(frame).toContain('mal]0;ownedlory');
@@ -39,7 +43,7 @@ describe('MessagePanel', () => {
 			message('bob', long),
 			message('alice', 'my own', {mine: true}),
 		]);
-		const frame = renderScreen(<MessagePanel conversation={conversation} width={40} height={12}/>).frame();
+		const frame = renderScreen(<Panel conversation={conversation} width={40} height={12}/>).frame();
 		const rows = frame.split('\n');
 		expect(rows.every(row => row.length <= 40)).toBe(true);
 		expect(rows.filter(row => row.includes('word')).length).toBeGreaterThan(3);
@@ -49,12 +53,12 @@ describe('MessagePanel', () => {
 	test('only the newest lines that fit are drawn, and scrolling back shows older ones with a sign', () => {
 		const lines = Array.from({length: 10_000}, (_, index) => message('bob', `line ${index}`));
 		const conversation = withLines(emptyConversation('all', 'all', 'All'), lines);
-		const bottom = renderScreen(<MessagePanel conversation={conversation} width={60} height={10}/>).frame();
+		const bottom = renderScreen(<Panel conversation={conversation} width={60} height={10}/>).frame();
 		expect(bottom).toContain('line 9999');
 		expect(bottom).toContain('line 9993');
 		expect(bottom).not.toContain('line 9992');
 		expect(bottom).not.toContain('newer');
-		const back = renderScreen(<MessagePanel conversation={withLines(conversation, lines, 100)} width={60} height={10}/>).frame();
+		const back = renderScreen(<Panel conversation={withLines(conversation, lines, 100)} width={60} height={10}/>).frame();
 		expect(back).toContain('line 9899');
 		expect(back).not.toContain('line 9900');
 		expect(back).toContain('↓ 100 newer');
