@@ -40,7 +40,7 @@ export class ChatCore {
 	attach(session: SessionSink): void {
 		const {presence} = this.#context;
 		if (presence.add(session)) {
-			presence.deliverToAll(this.#presenceEvent(session.user, true), session);
+			presence.deliverToWatchers(this.#presenceEvent(session.user, true), session);
 		}
 	}
 
@@ -48,7 +48,7 @@ export class ChatCore {
 	detach(session: SessionSink): void {
 		const {presence} = this.#context;
 		if (presence.remove(session)) {
-			presence.deliverToAll(this.#presenceEvent(session.user, false));
+			presence.deliverToWatchers(this.#presenceEvent(session.user, false));
 		}
 	}
 

@@ -7,9 +7,15 @@ Sessions per user are a small array, walked with an index: fan-out allocates no 
 */
 export class Presence {
 	readonly #sessions = new Map<string, SessionSink[]>();
+	/** The sessions that hear presence events, so a login costs nothing per session that does not. */
+	readonly #watchers = new Set<SessionSink>();
 
 	/** Adds a session; true when it is the user's first (the user just came online). */
 	add(session: SessionSink): boolean {
+		if (session.watchesPresence) {
+			this.#watchers.add(session);
+		}
+
 		const existing = this.#sessions.get(session.user);
 		if (existing) {
 			if (!existing.includes(session)) {
@@ -25,6 +31,7 @@ export class Presence {
 
 	/** Removes a session; true when it was the user's last (the user just went offline). */
 	remove(session: SessionSink): boolean {
+		this.#watchers.delete(session);
 		const sessions = this.#sessions.get(session.user);
 		const index = sessions ? sessions.indexOf(session) : -1;
 		if (!sessions || index === -1) {
@@ -60,6 +67,15 @@ export class Presence {
 	deliverToUser(user: string, event: OutboundEvent, except?: SessionSink): number {
 		const sessions = this.#sessions.get(user);
 		return sessions ? deliverTo(sessions, event, except) : 0;
+	}
+
+	/** Delivers a presence event to every watching session but `except`. */
+	deliverToWatchers(event: OutboundEvent, except?: SessionSink): void {
+		for (const session of this.#watchers) {
+			if (session !== except) {
+				session.deliver(event);
+			}
+		}
 	}
 
 	/** Delivers to every session of every user but `except`; returns how many users got it. */

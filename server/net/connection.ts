@@ -89,6 +89,8 @@ export class Connection implements SessionSink {
 	readonly #framer = new LineFramer({maxLineBytes: MAX_LINE_BYTES, hardCapBytes: HARD_LINE_CAP_BYTES});
 	readonly #bucket: TokenBucket;
 	#mode: Mode = 'text';
+	/** A JSON client asked for presence events in its `hello`. */
+	#presenceRequested = false;
 	#textPhase: 'username' | 'password' = 'username';
 	#pendingUser = '';
 	#loggedIn = false;
@@ -135,6 +137,11 @@ export class Connection implements SessionSink {
 			this.#closeWith('login_timeout', `no login within ${loginTimeoutMs < 1000 ? `${loginTimeoutMs} ms` : `${Math.round(loginTimeoutMs / 1000)} s`}`);
 		}, context.limits.loginTimeoutMs);
 		this.#write(`natter ${context.version}, protocol ${PROTOCOL_VERSION}. Log in, or send a JSON object for JSON mode.\nUsername: `);
+	}
+
+	/** Read by the core when the session is attached, so `hello` must come before `login`. */
+	get watchesPresence(): boolean {
+		return this.#mode === 'text' || this.#presenceRequested;
 	}
 
 	get loggedIn(): boolean {
@@ -374,6 +381,7 @@ export class Connection implements SessionSink {
 
 		switch (request.type) {
 			case 'hello': {
+				this.#presenceRequested = request.presence === true;
 				if (request.protocol !== undefined && request.protocol !== PROTOCOL_VERSION) {
 					this.#error('unsupported_protocol', `this server speaks protocol ${PROTOCOL_VERSION}, not ${request.protocol}`);
 				} else if (!switching) {

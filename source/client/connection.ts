@@ -19,6 +19,8 @@ export type ConnectionOptions = {
 	readonly password: string;
 	/** Sent in `hello`, shown in the server's log. */
 	readonly client?: string;
+	/** Ask for `presence` events (who comes online, who leaves). Default true. */
+	readonly presence?: boolean;
 	/** Give up connecting and logging in after this long (ms). */
 	readonly timeoutMs?: number;
 	/**
@@ -248,7 +250,7 @@ export class ChatConnection extends EventEmitter<Events> {
 
 			this.on('event', onEvent);
 			this.on('close', onClose);
-			this.#socket.write(encodeEvent({type: 'hello', protocol: PROTOCOL_VERSION, client: options.client ?? 'natter'}));
+			this.#socket.write(encodeEvent({type: 'hello', protocol: PROTOCOL_VERSION, client: options.client ?? 'natter', presence: options.presence ?? true}));
 			this.#socket.write(encodeEvent({type: 'login', id: 'login', user: options.user, password: options.password}));
 		});
 	}

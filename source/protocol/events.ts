@@ -95,7 +95,7 @@ export type ByeReason = 'exit' | 'shutdown' | 'too_many_attempts' | 'login_timeo
 
 /** Everything a JSON-mode client may send, one object per line. */
 export type ClientRequest =
-	| {readonly type: 'hello'; readonly protocol?: number; readonly client?: string}
+	| {readonly type: 'hello'; readonly protocol?: number; readonly client?: string; readonly presence?: boolean}
 	| {readonly type: 'login'; readonly id?: RequestId; readonly user: string; readonly password: string}
 	| {readonly type: 'command'; readonly id?: RequestId; readonly line: string}
 	| {readonly type: 'ping'; readonly id?: RequestId};
@@ -134,16 +134,20 @@ export function parseClientRequest(line: string): RequestParseResult {
 
 	switch (type) {
 		case 'hello': {
-			const {protocol, client} = object;
+			const {protocol, client, presence} = object;
 			if (protocol !== undefined && typeof protocol !== 'number') {
 				return bad('"protocol" must be a number');
+			}
+
+			if (presence !== undefined && typeof presence !== 'boolean') {
+				return bad('"presence" must be true or false');
 			}
 
 			if (client !== undefined && typeof client !== 'string') {
 				return bad('"client" must be a string');
 			}
 
-			return {ok: true, request: {type: 'hello', ...(protocol === undefined ? {} : {protocol}), ...(client === undefined ? {} : {client: client.slice(0, 100)})}};
+			return {ok: true, request: {type: 'hello', ...(protocol === undefined ? {} : {protocol}), ...(client === undefined ? {} : {client: client.slice(0, 100)}), ...(presence === undefined ? {} : {presence})}};
 		}
 
 		case 'login': {

@@ -196,7 +196,7 @@ export async function loginText(port: number, user: string, password: string): P
 /** Connects and logs in over JSON mode (hello + login); resolves after `login_ok`. */
 export async function loginJson(port: number, user: string, password: string): Promise<LineSocket> {
 	const client = await LineSocket.connect(port);
-	client.sendJson({type: 'hello', protocol: 1, client: 'test'});
+	client.sendJson({type: 'hello', protocol: 1, client: 'test', presence: true});
 	client.sendJson({type: 'login', id: 'login', user, password});
 	await client.waitForEvent(event => event.type === 'login_ok');
 	return client;

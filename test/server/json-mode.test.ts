@@ -53,6 +53,21 @@ describe('JSON mode', () => {
 		expect(await client.nextEvent()).toMatchObject({type: 'login_ok', id: 'l', user: 'bob'});
 	});
 
+	it('sends presence only to JSON sessions that asked for it in hello', async () => {
+		const quiet = await connect();
+		quiet.sendJson({type: 'login', id: 'l', user: 'carol', password: testUsers.carol});
+		await quiet.waitForEvent(event => event.type === 'login_ok');
+		const watcher = await login('alice');
+		const bob = await login('bob');
+		expect(await watcher.nextEvent()).toMatchObject({type: 'presence', user: 'bob', online: true});
+		bob.sendJson({type: 'command', id: 1, line: '/exit'});
+		await bob.waitForClose();
+		expect(await watcher.nextEvent()).toMatchObject({type: 'presence', user: 'bob', online: false});
+		// carol heard neither: the next thing she reads is the reply to her own command.
+		quiet.sendJson({type: 'command', id: 2, line: '/users'});
+		expect(await quiet.nextEvent()).toMatchObject({type: 'ok', id: 2, command: 'users'});
+	});
+
 	it('refuses commands before login and a second login after it', async () => {
 		const client = await connect();
 		client.sendJson({type: 'command', id: 1, line: '/users'});

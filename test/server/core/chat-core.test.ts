@@ -8,7 +8,7 @@ import type {SessionSink} from '../../../server/core/session.js';
 class RecordingSession implements SessionSink {
 	readonly events: ServerEvent[] = [];
 	readonly outbound: OutboundEvent[] = [];
-	constructor(readonly user: string) {}
+	constructor(readonly user: string, readonly watchesPresence = true) {}
 
 	deliver(event: OutboundEvent): void {
 		this.outbound.push(event);
