@@ -69,6 +69,13 @@ describe('chat reducer: where messages go', () => {
 	});
 });
 
+test('after a server restart message ids start again: a new message with an old id is still shown', () => {
+	const before: ChatMessage = {type: 'broadcast', id: 1, ts: '2026-11-25T12:00:00.000Z', from: 'bob', text: 'old server'};
+	const after: ChatMessage = {type: 'broadcast', id: 1, ts: '2026-11-25T12:05:00.000Z', from: 'bob', text: 'new server'};
+	const state = run(fresh(), events(before), events(after), events(after));
+	expect(texts(state.conversations.all!.lines)).toEqual(['bob: old server', 'bob: new server']);
+});
+
 describe('chat reducer: unread counts and switching', () => {
 	test('messages in other conversations count as unread until opened; mentions are counted apart', () => {
 		let state = run(fresh(), events(group('bob', 'dev', 'one'), group('bob', 'dev', 'ping alice'), broadcast('bob', 'in view')));
