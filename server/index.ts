@@ -28,7 +28,7 @@ export type ServerOptions = {
 	readonly burst?: number;
 	/** Failed logins per connection before `bye too_many_attempts`. Default 3. */
 	readonly maxLoginAttempts?: number;
-	/** Delay before the n-th failure reply from one address: baseMs × 2^(n−1), at most capMs. Default 250 / 3000. */
+	/** Delay before the n-th failure reply from one address: baseMs × 2^(n−1), at most capMs. Default 200 / 2000. */
 	readonly failureDelay?: FailureDelay;
 	/** bcrypt worker threads. Default: the Authenticator's choice. */
 	readonly authWorkers?: number;

@@ -1,6 +1,6 @@
 export type FailureDelay = {readonly baseMs: number; readonly capMs: number};
 
-export const defaultFailureDelay: FailureDelay = {baseMs: 250, capMs: 3000};
+export const defaultFailureDelay: FailureDelay = {baseMs: 200, capMs: 2000};
 
 type Failures = {count: number; last: number};
 
@@ -18,7 +18,7 @@ export class LoginThrottle {
 
 	constructor(options: {delay?: FailureDelay; forgetMs?: number; maxAddresses?: number; now?: () => number} = {}) {
 		this.#delay = options.delay ?? defaultFailureDelay;
-		this.#forgetMs = options.forgetMs ?? 10 * 60 * 1000;
+		this.#forgetMs = options.forgetMs ?? 5 * 60 * 1000;
 		this.#maxAddresses = options.maxAddresses ?? 100_000;
 		this.#now = options.now ?? Date.now;
 	}
