@@ -146,6 +146,40 @@ test.skipIf(!hasTmux)('natter connect in a real terminal (tmux): log in, group m
 	expect(after).not.toContain('Conversations');
 });
 
+test.skipIf(!hasTmux)('natter demo: every panel filled, natterbot answers in the DM, Ctrl+C leaves with exit code 0', async () => {
+	tmux(
+		'new-session', '-d', '-s', 'demo', '-x', '80', '-y', '24', '-c', root,
+		`node ${JSON.stringify(cli)} demo; echo "demo exited with $?"; sleep 600`,
+	);
+	const demoPane = () => tmux('capture-pane', '-p', '-t', 'demo');
+	const waitForDemo = async (predicate: (screen: string) => boolean, what: string) => {
+		const started = Date.now();
+		while (!predicate(demoPane())) {
+			if (Date.now() - started > 15_000) {
+				throw new Error(`timed out waiting for ${what}; the pane shows:\n${demoPane()}`);
+			}
+
+			await new Promise(resolve => {
+				setTimeout(resolve, 50);
+			});
+		}
+
+		return demoPane();
+	};
+
+	const first = await waitForDemo(screen => screen.includes('natterbot is online') && /@ natterbot +@?1/.test(screen), 'the demo screen');
+	expect(first).toMatch(/# lobby +@?1/);
+	expect(first).toContain('● natterbot');
+	tmux('send-keys', '-t', 'demo', 'C-n', 'C-n');
+	await waitForDemo(screen => screen.includes('@natterbot (direct)'), 'the conversation with natterbot');
+	tmux('send-keys', '-t', 'demo', '-l', 'ping');
+	tmux('send-keys', '-t', 'demo', 'Enter');
+	await waitForDemo(screen => screen.includes('natterbot: pong!'), 'natterbot\'s answer');
+	tmux('send-keys', '-t', 'demo', 'C-c');
+	const after = await waitForDemo(screen => screen.includes('demo exited with'), 'the demo to exit');
+	expect(after).toContain('demo exited with 0');
+});
+
 test('without a terminal, connect and demo say so on stderr and exit 1 (no raw-mode stack trace); a bad port is a usage error', () => {
 	for (const command of ['connect', 'demo']) {
 		const result = spawnSync(process.execPath, [cli, command], {input: '', encoding: 'utf8', timeout: 15_000});
