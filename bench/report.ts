@@ -10,7 +10,7 @@ function rate(result: LadderResult, perSecond: number): string {
 }
 
 function stepLine(result: LadderResult, step: LadderStep): string {
-	return `  ${step.pass ? 'ok  ' : 'FAIL'} offered ${rate(result, step.offeredPerSec).padStart(12)}  got ${rate(result, step.deliveredPerSec).padStart(12)}  p50 ${ms(step.p50Ms).padStart(8)}  p99 ${ms(step.p99Ms).padStart(8)}  lost ${step.lost}  dup ${step.duplicates}  ooo ${step.outOfOrder}  load cpu ${percent(step.loadCpu).padStart(4)}  server cpu ${percent(step.serverCpu).padStart(4)}  others ${percent(step.otherCpu).padStart(4)}  unread ms server/load ${step.serverBacklogMs.toFixed(0)}/${step.loadBacklogMs.toFixed(0)}${step.why ? `  (${step.why})` : ''}`;
+	return `  ${step.pass ? 'ok  ' : 'FAIL'} offered ${rate(result, step.offeredPerSec).padStart(12)}  got ${rate(result, step.deliveredPerSec).padStart(12)}  p50 ${ms(step.p50Ms).padStart(8)}  p99 ${ms(step.p99Ms).padStart(8)}  lost ${step.lost}  dup ${step.duplicates}  ooo ${step.outOfOrder}  load cpu ${percent(step.loadCpu).padStart(4)}  server cpu ${percent(step.serverCpu).padStart(4)} = ${step.serverMicrosPerDelivery.toFixed(2)} µs/delivery  others ${percent(step.otherCpu).padStart(4)}  unread ms server/load ${step.serverBacklogMs.toFixed(0)}/${step.loadBacklogMs.toFixed(0)}${step.why ? `  (${step.why})` : ''}`;
 }
 
 function ladderLines(result: LadderResult): string[] {
@@ -65,6 +65,7 @@ export function resultFigures(result: ScenarioResult): Record<string, unknown> {
 				loadCpu: round(knee?.loadCpu ?? 0),
 				serverCpu: round(knee?.serverCpu ?? 0),
 				otherCpu: round(knee?.otherCpu ?? 0),
+				serverMicrosPerDelivery: round(knee?.serverMicrosPerDelivery ?? 0, 3),
 				floor: result.floor,
 				limit: result.limit,
 				clients: result.clients,
@@ -83,6 +84,8 @@ export function resultFigures(result: ScenarioResult): Record<string, unknown> {
 					loadCpu: round(step.loadCpu),
 					serverCpu: round(step.serverCpu),
 					otherCpu: round(step.otherCpu),
+					serverMicrosPerDelivery: round(step.serverMicrosPerDelivery, 3),
+					loadMicrosPerDelivery: round(step.loadMicrosPerDelivery, 3),
 					serverBacklogMs: round(step.serverBacklogMs, 1),
 					loadBacklogMs: round(step.loadBacklogMs, 1),
 					pass: step.pass,

@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -20,7 +20,10 @@ const help = `
 	  --quick             each scenario briefly (under 3 minutes in all)
 	  --only LIST         comma-separated: fanout100, fanout1000, private, connect10k, loginStorm, tui
 	  --server-node-arg A  extra node flag for the server, e.g. --cpu-prof (repeatable)
+	  --rates LIST        fixed offered rates (deliveries/s, comma-separated) instead of
+	                      the ladders, e.g. to compare two builds: --rates 1e6,2e6
 	  --no-pin            do not pin the processes to cores
+	  --keep-logs         keep the servers' logs (kept anyway when a scenario fails)
 	  --server relay      measure bench/relay-server.ts (a bare relay, no chat logic) instead
 	                      of natter: the harness's own ceiling
 `;
@@ -42,7 +45,9 @@ const {values: flags} = parseArgs({
 		only: {type: 'string'},
 		'server-node-arg': {type: 'string', multiple: true, default: []},
 		'no-pin': {type: 'boolean', default: false},
+		'keep-logs': {type: 'boolean', default: false},
 		server: {type: 'string', default: 'natter'},
+		rates: {type: 'string'},
 		help: {type: 'boolean', default: false},
 	},
 });
@@ -67,6 +72,12 @@ if (flags.server !== 'natter' && flags.server !== 'relay') {
 }
 
 const relay = flags.server === 'relay';
+const rates = flags.rates?.split(',').map(Number);
+if (rates?.some(rate => !(rate > 0))) {
+	console.error('--rates takes positive numbers, e.g. 1e6,2e6');
+	process.exit(2);
+}
+
 const wanted = (key: string) => !only || only.includes(key);
 
 function hasTaskset(): boolean {
@@ -88,7 +99,31 @@ const progress = (text: string) => {
 
 const directory = mkdtempSync(path.join(os.tmpdir(), 'natter-bench-'));
 const usersFile = path.join(directory, 'users.txt');
-const logFile = path.join(directory, 'server.log');
+const logFile = (key: string) => path.join(directory, `server-${key}.log`);
+
+/** Warnings and errors the server logged (a slow reader dropped, a failed command), by event. */
+function serverWarnings(file: string): Record<string, number> {
+	const counts: Record<string, number> = {};
+	let text = '';
+	try {
+		text = readFileSync(file, 'utf8');
+	} catch {}
+
+	for (const line of text.split('\n')) {
+		if (!line.includes('"level":"warn"') && !line.includes('"level":"error"')) {
+			continue;
+		}
+
+		try {
+			const {event} = JSON.parse(line) as {event: string};
+			counts[event] = (counts[event] ?? 0) + 1;
+		} catch {}
+	}
+
+	return counts;
+}
+
+const warnings: Record<string, Record<string, number>> = {};
 const maxSize = Math.max(...scenarios.filter(scenario => scenario.scenario !== 'loginStorm').map(scenario => scenario.size));
 writeBenchUsers(usersFile, maxSize, 500);
 
@@ -115,7 +150,7 @@ for (const scenario of scenarios) {
 	progress(`${scenario.key}: starting a fresh server`);
 	try {
 		// eslint-disable-next-line no-await-in-loop
-		server = await startServer({usersFile, logFile, core: serverCore, nodeArgs: flags['server-node-arg'], relay});
+		server = await startServer({usersFile, logFile: logFile(scenario.key), core: serverCore, nodeArgs: flags['server-node-arg'], relay});
 		load = startLoadGenerator(loadCore);
 		// eslint-disable-next-line no-await-in-loop
 		results[scenario.key] = await load.run({
@@ -125,6 +160,7 @@ for (const scenario of scenarios) {
 			serverPid: server.pid,
 			quick: flags.quick,
 			size,
+			...(rates ? {rates} : {}),
 			...benchUsers,
 		}, progress);
 	} catch (error) {
@@ -138,6 +174,7 @@ for (const scenario of scenarios) {
 		await load?.stop();
 		server = undefined;
 		load = undefined;
+		warnings[scenario.key] = serverWarnings(logFile(scenario.key));
 	}
 }
 
@@ -175,8 +212,9 @@ for (const scenario of scenarios) {
 		continue;
 	}
 
-	lines.push(...resultLines(result), '');
-	figures[scenario.key] = resultFigures(result);
+	const logged = Object.entries(warnings[scenario.key] ?? {}).map(([event, count]) => `${event} ×${count}`).join(', ');
+	lines.push(...resultLines(result), `  server log warnings/errors: ${logged || 'none'}`, '');
+	figures[scenario.key] = {...resultFigures(result), serverWarnings: warnings[scenario.key] ?? {}};
 	if (result.kind === 'ladder' && result.floor) {
 		floors.push(`${scenario.key} is a floor: ${result.limit}`);
 	}
@@ -197,8 +235,8 @@ lines.push(
 	floors.length > 0 ? `Floors in this run: ${floors.join('; ')}.` : 'No figure in this run is a floor.',
 	'Latency is measured from the send to the read of the bytes in the load generator (one clock); load cpu is the load generator\'s process.cpuUsage(), server cpu is from /proc/<pid>/stat, both as a share of one core.',
 );
-if (Object.values(results).some(result => 'error' in result)) {
-	lines.push(`Server log kept in ${logFile}`);
+if (flags['keep-logs'] || Object.values(results).some(result => 'error' in result)) {
+	lines.push(`Server logs kept in ${directory}`);
 } else {
 	rmSync(directory, {recursive: true, force: true});
 }

@@ -13,6 +13,8 @@ export type ScenarioSpec = {
 	readonly stormPassword: string;
 	/** fanout: group members; private: clients; connect: connections; loginStorm: logins. */
 	readonly size: number;
+	/** Replaces the rate ladder (deliveries/s), e.g. to compare two builds at fixed rates. */
+	readonly rates?: readonly number[];
 };
 
 export type LadderStep = {
@@ -35,6 +37,9 @@ export type LadderStep = {
 	readonly serverCpu: number;
 	/** CPU other processes used meanwhile (other people's tests): the figure is noisy when this is high. */
 	readonly otherCpu: number;
+	/** Server CPU time per delivery (µs): the cost figure least disturbed by other load on the machine. */
+	readonly serverMicrosPerDelivery: number;
+	readonly loadMicrosPerDelivery: number;
 	/**
 	Who is behind: the mean bytes waiting unread in the server's sockets (commands) and in the load
 	generator's (deliveries), each turned into milliseconds of that side's input at the step's rate.

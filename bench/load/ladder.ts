@@ -106,13 +106,15 @@ export async function runLadder(options: LadderOptions): Promise<LadderResult> {
 			loadCpu,
 			serverCpu,
 			otherCpu,
+			serverMicrosPerDelivery: deliveredInWindow > 0 ? serverCpu * seconds / deliveredInWindow * 1e6 : 0,
+			loadMicrosPerDelivery: deliveredInWindow > 0 ? loadCpu * seconds / deliveredInWindow * 1e6 : 0,
 			serverBacklogMs,
 			loadBacklogMs,
 			droppedConnections,
 			pass: why === '',
 			...(why ? {why} : {}),
 		};
-		options.progress(`${options.name}: offered ${(offeredPerSec / 1e6).toFixed(3)} M/s -> ${(step.deliveredPerSec / 1e6).toFixed(3)} M/s, p50 ${step.p50Ms.toFixed(1)} ms, p99 ${p99Ms.toFixed(1)} ms, load cpu ${(loadCpu * 100).toFixed(0)}%, server cpu ${(serverCpu * 100).toFixed(0)}%, others ${(otherCpu * 100).toFixed(0)}%, unread server ${serverBacklogMs.toFixed(1)} ms load ${loadBacklogMs.toFixed(1)} ms${why ? ` FAIL: ${why}` : ''}`);
+		options.progress(`${options.name}: offered ${(offeredPerSec / 1e6).toFixed(3)} M/s -> ${(step.deliveredPerSec / 1e6).toFixed(3)} M/s, p50 ${step.p50Ms.toFixed(1)} ms, p99 ${p99Ms.toFixed(1)} ms, load cpu ${(loadCpu * 100).toFixed(0)}%, server cpu ${(serverCpu * 100).toFixed(0)}% (${step.serverMicrosPerDelivery.toFixed(2)} µs/delivery), others ${(otherCpu * 100).toFixed(0)}%, unread server ${serverBacklogMs.toFixed(1)} ms load ${loadBacklogMs.toFixed(1)} ms${why ? ` FAIL: ${why}` : ''}`);
 		if (lost > 0) {
 			// Give a backlog time to clear before the next step; what never comes stays a shortfall.
 			await waitFor(() => counter.delivered >= pacer.expectedDeliveries, 10_000);

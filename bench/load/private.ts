@@ -60,9 +60,9 @@ export async function runPrivate(spec: ScenarioSpec, progress: (text: string) =>
 		// A longer tick batches several messages per sending socket: 1000 senders would otherwise cost one write each.
 		pacer: new Pacer(send, 10),
 		deliveriesPerMessage: 1,
-		rates: spec.quick ? quickRates : fullRates,
+		rates: spec.rates ?? (spec.quick ? quickRates : fullRates),
 		stepSeconds: spec.quick ? 1.5 : 5,
-		refine: spec.quick ? 1 : 3,
+		refine: spec.rates ? 0 : (spec.quick ? 1 : 3),
 		serverPid: spec.serverPid,
 		serverPort: spec.port,
 		dropped: () => dropped,
