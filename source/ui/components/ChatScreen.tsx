@@ -1,5 +1,6 @@
 import {useCallback, useEffect, useMemo, useReducer, useRef} from 'react';
 import {Box, useApp, useInput} from 'ink';
+import {sanitizeText} from '../../protocol/index.js';
 import {keyEventTick} from '../hooks/key-tick.js';
 import {useChatSession} from '../hooks/use-chat-session.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
@@ -14,7 +15,6 @@ import {HintLine} from './HintLine.js';
 import {InputPanel} from './InputPanel.js';
 import {conversationTitle, MessagePanel, messageRows, visibleLines} from './MessagePanel.js';
 import {StatusBar} from './StatusBar.js';
-import {sanitizeText} from '../../protocol/index.js';
 
 type Props = {
 	readonly session: ChatSession;

@@ -19,8 +19,11 @@ export const HintLine = memo(function HintLine({width, completion, scroll, targe
 			<Text wrap="truncate-end">
 				<Text dimColor>Tab: </Text>
 				{completion.candidates.map((candidate, index) => (
-					<Text key={candidate} inverse={index === completion.index}>{sanitizeText(candidate.trim())}</Text>
-				)).flatMap((node, index) => (index === 0 ? [node] : [<Text key={`gap${index}`}> </Text>, node]))}
+					<Text key={candidate}>
+						{index === 0 ? '' : ' '}
+						<Text inverse={index === completion.index}>{sanitizeText(candidate.trim())}</Text>
+					</Text>
+				))}
 			</Text>
 		);
 	} else if (scroll > 0) {

@@ -2,6 +2,7 @@ import {act} from 'react';
 import {afterEach, describe, expect, test} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {ConversationPanel} from '../../../source/ui/components/ConversationPanel.js';
+import {InputPanel} from '../../../source/ui/components/InputPanel.js';
 import {conversationTitle, MessagePanel, visibleLines} from '../../../source/ui/components/MessagePanel.js';
 import {emptyConversation} from '../../../source/ui/state/conversations.js';
 import type {Conversation, Line} from '../../../source/ui/state/types.js';
@@ -90,5 +91,17 @@ describe('ConversationPanel', () => {
 		expect(frame).toContain('# g25');
 		expect(frame).not.toContain('# g01');
 		expect(frame.split('\n')).toHaveLength(12);
+	});
+});
+
+describe('InputPanel', () => {
+	test('a line longer than the box shows its end, where the cursor is, and stays one row high', () => {
+		const value = `${'a'.repeat(150)} the end`;
+		const frame = renderScreen(<InputPanel target="#dev" value={value} version={0} width={60} onChange={() => undefined} onSubmit={() => undefined}/>).frame();
+		const rows = frame.split('\n');
+		expect(rows).toHaveLength(3);
+		expect(rows[1]).toContain('#dev › ');
+		expect(rows[1]).toContain('aaa the end');
+		expect(rows.every(row => row.length <= 60)).toBe(true);
 	});
 });
