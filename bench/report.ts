@@ -23,7 +23,7 @@ function ladderLines(result: LadderResult): string[] {
 
 function connectLines(result: ConnectResult): string[] {
 	return [
-		`${result.name}: ${result.loggedIn}/${result.connections} logged in in ${result.secondsToAllLoggedIn.toFixed(1)} s (${result.loginsPerSec}/s, cost-4 hashes), server RSS ${(result.rssBeforeKiB / 1024).toFixed(1)} MiB -> ${(result.rssAfterKiB / 1024).toFixed(1)} MiB = ${result.rssPerConnectionKiB.toFixed(2)} KiB per connection`,
+		`${result.name}: ${result.loggedIn}/${result.connections} logged in in ${result.secondsToAllLoggedIn.toFixed(1)} s (${result.loginsPerSec}/s, cost-4 hashes), server RSS ${(result.rssBeforeKiB / 1024).toFixed(1)} MiB (after one login; ${(result.rssIdleKiB / 1024).toFixed(1)} MiB before any) -> ${(result.rssAfterKiB / 1024).toFixed(1)} MiB = ${result.rssPerConnectionKiB.toFixed(2)} KiB per connection; ${(result.rssHalfKiB / 1024).toFixed(1)} MiB at half, so ${result.rssMarginalPerConnectionKiB.toFixed(2)} KiB per connection over the second half`,
 		`  held ${result.heldSeconds} s: ${result.answeredPing}/${result.connections} answered a ping, ${result.dropped} dropped; load cpu ${percent(result.loadCpu)}, server cpu ${percent(result.serverCpu)}, others ${percent(result.otherCpu)}`,
 	];
 }
@@ -99,9 +99,12 @@ export function resultFigures(result: ScenarioResult): Record<string, unknown> {
 				loggedIn: result.loggedIn,
 				secondsToAllLoggedIn: round(result.secondsToAllLoggedIn),
 				loginsPerSec: result.loginsPerSec,
+				rssIdleKiB: result.rssIdleKiB,
 				rssBeforeKiB: result.rssBeforeKiB,
 				rssAfterKiB: result.rssAfterKiB,
 				rssPerConnectionKiB: round(result.rssPerConnectionKiB),
+				rssHalfKiB: result.rssHalfKiB,
+				rssMarginalPerConnectionKiB: round(result.rssMarginalPerConnectionKiB),
 				answeredPing: result.answeredPing,
 				dropped: result.dropped,
 				loadCpu: round(result.loadCpu),

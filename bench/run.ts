@@ -125,7 +125,8 @@ function serverWarnings(file: string): Record<string, number> {
 
 const warnings: Record<string, Record<string, number>> = {};
 const maxSize = Math.max(...scenarios.filter(scenario => scenario.scenario !== 'loginStorm').map(scenario => scenario.size));
-writeBenchUsers(usersFile, maxSize, 500);
+// One more than the largest scenario: connect10k's warm-up login uses its own user.
+writeBenchUsers(usersFile, maxSize + 1, 500);
 
 let server: BenchServer | undefined;
 let load: LoadGenerator | undefined;

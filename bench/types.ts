@@ -72,9 +72,15 @@ export type ConnectResult = {
 	readonly loggedIn: number;
 	readonly secondsToAllLoggedIn: number;
 	readonly loginsPerSec: number;
+	/** The server before any login, and after one login (its bcrypt worker threads started). */
+	readonly rssIdleKiB: number;
 	readonly rssBeforeKiB: number;
 	readonly rssAfterKiB: number;
+	/** (after − before) ÷ connections: what the issue asks for. */
 	readonly rssPerConnectionKiB: number;
+	/** RSS with half the connections in, and the growth per connection over the second half. */
+	readonly rssHalfKiB: number;
+	readonly rssMarginalPerConnectionKiB: number;
 	readonly heldSeconds: number;
 	readonly answeredPing: number;
 	readonly dropped: number;
