@@ -36,6 +36,12 @@ const loaders: Record<CommandName, () => Promise<{run: (argv: string[]) => Promi
 };
 
 const command = (cli.command ?? 'connect') as CommandName;
+if ((command === 'connect' || command === 'demo') && process.stdout.isTTY) {
+	// On a real terminal, Ink's CI mode (CI=true in the environment) would draw nothing until exit.
+	delete process.env['CI'];
+	delete process.env['CONTINUOUS_INTEGRATION'];
+}
+
 const argv = cli.command ? cli.input : process.argv.slice(2);
 const {run} = await loaders[command]();
 process.exitCode = await run(argv);

@@ -118,8 +118,9 @@ export async function promptMasked(prompts: readonly string[], input: ReadStream
 			}
 		};
 
-		output.write(prompts[0] ?? '');
+		// Raw mode first: keys typed as soon as the prompt shows (Ctrl+C among them) must reach us, not the tty's line discipline.
 		input.setRawMode(true);
+		output.write(prompts[0] ?? '');
 		input.setEncoding('utf8');
 		input.on('data', onData);
 		input.on('end', onEnd);
