@@ -189,6 +189,24 @@ describe('chat screen against a real server', () => {
 		await screen.waitFor(frame => frame.includes('alice (you): after the restart'), 'sending again');
 	});
 
+	test('after a server restart the client takes its groups back: rejoined, or created again when the server forgot them', async () => {
+		const first = await server();
+		const {port} = first.address;
+		const {screen} = await chatAs(first, 'alice', {backoff: {initialMs: 300, maxMs: 300}});
+		await screen.submit('/create_group dev');
+		await screen.waitFor(frame => frame.includes('created #dev'), 'the group');
+		await first.close();
+		await screen.waitFor(frame => frame.includes('● reconnecting'), 'the reconnecting state');
+
+		const second = await server(port);
+		// The restore's own reply lands in #dev, the open conversation: a second "created #dev".
+		await screen.waitFor(frame => frame.includes('● online') && frame.split('created #dev').length === 3, 'the group created again');
+		const bob = await client(second, 'bob');
+		expect(await bob.request('/join_group dev')).toMatchObject({type: 'ok'});
+		expect(await bob.request('/group_msg dev welcome back')).toMatchObject({type: 'ok', recipients: 1});
+		await screen.waitFor(frame => frame.includes('bob: welcome back'), 'the group message after the restart');
+	});
+
 	test('/exit leaves: the server sees the session go', async () => {
 		const target = await server();
 		const bob = await client(target, 'bob');

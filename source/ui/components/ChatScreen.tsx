@@ -61,7 +61,9 @@ export function ChatScreen({session, initialState}: Props) {
 		server: `${session.options.host}:${session.options.port}`,
 	})));
 	const {chat: state, input} = screen;
-	useChatSession(session, dispatch);
+	const latest = useRef(state);
+	latest.current = state;
+	useChatSession(session, dispatch, () => latest.current);
 	const leaving = useRef(false);
 
 	const leave = useCallback(() => {

@@ -1,7 +1,8 @@
-import {useEffect, type Dispatch} from 'react';
+import {useEffect, useRef, type Dispatch} from 'react';
 import {parseCommand, type ServerEvent} from '../../protocol/index.js';
 import type {ChatSession, SessionState} from '../session.js';
 import type {ChatAction} from '../state/chat-reducer.js';
+import type {ChatState} from '../state/types.js';
 
 function describe(state: SessionState): ChatAction {
 	switch (state.state) {
@@ -20,11 +21,23 @@ function describe(state: SessionState): ChatAction {
 	}
 }
 
-/** Lines the client sends itself whenever it (re)logs in, to restore the panel. */
-const refreshLines = ['/groups', '/users'];
+/**
+The lines that bring the server back in line with the view after a (re)login: every group the
+view has a conversation for but the server no longer counts us in (it restarted and forgot its
+groups) is joined again, or created when it is gone.
+*/
+export function groupRestoreLines(view: ChatState, serverGroups: ReadonlyArray<{name: string; joined: boolean}>): string[] {
+	const onServer = new Map(serverGroups.map(group => [group.name, group.joined]));
+	return Object.values(view.conversations)
+		.filter(conversation => conversation.kind === 'group' && onServer.get(conversation.name) !== true)
+		.map(conversation => `${onServer.has(conversation.name) ? '/join_group' : '/create_group'} ${conversation.name}`);
+}
 
-/** Feed a session's events, state and lag into the chat reducer, and refresh groups and users on every login. */
-export function useChatSession(session: ChatSession, dispatch: Dispatch<ChatAction>): void {
+/** Feed a session's events, state and lag into the chat reducer; on every login refresh users and groups and restore the view's groups. */
+export function useChatSession(session: ChatSession, dispatch: Dispatch<ChatAction>, view: () => ChatState): void {
+	// Read at login time; kept in a ref so a new function each render does not restart the session.
+	const viewRef = useRef(view);
+	viewRef.current = view;
 	useEffect(() => {
 		const onEvents = (events: ServerEvent[]) => {
 			dispatch({type: 'server_events', events});
@@ -38,19 +51,32 @@ export function useChatSession(session: ChatSession, dispatch: Dispatch<ChatActi
 			dispatch({type: 'lag', ms});
 		};
 
+		/** Sent by the client itself: the reply updates the view but prints nothing. */
+		const sendSilently = async (line: string) => {
+			const parsed = parseCommand(line);
+			if (!parsed.ok) {
+				return undefined;
+			}
+
+			const reply = await session.send(line);
+			dispatch({type: 'reply', command: parsed.command, reply, silent: true});
+			return reply;
+		};
+
 		const onOnline = () => {
-			for (const line of refreshLines) {
-				const parsed = parseCommand(line);
-				if (!parsed.ok) {
-					continue;
+			const restore = async () => {
+				const before = viewRef.current();
+				const groups = await sendSilently('/groups');
+				if (groups?.type === 'ok' && groups.command === 'groups') {
+					await Promise.all(groupRestoreLines(before, groups.groups).map(sendSilently));
 				}
 
-				session.send(line).then(reply => {
-					dispatch({type: 'reply', command: parsed.command, reply, silent: true});
-				}, () => {
-					// The connection dropped again; the next login refreshes.
-				});
-			}
+				await sendSilently('/users');
+			};
+
+			restore().catch(() => {
+				// The connection dropped again; the next login restores.
+			});
 		};
 
 		session.on('events', onEvents);
