@@ -1,6 +1,6 @@
 import process from 'node:process';
 import meow from 'meow';
-import {nameProblem} from '../protocol/index.js';
+import {resolveTarget} from '../client/target.js';
 import App from '../ui/app.js';
 import {runFullScreen, terminalProblem} from '../ui/full-screen.js';
 
@@ -19,32 +19,6 @@ const help = `
 
 	Exit codes: 0 ok, 1 failure (for example no terminal), 2 usage error.
 `;
-
-export type ConnectTarget = {readonly host: string; readonly port: number; readonly user: string | undefined};
-
-/** Flags win over environment variables, which win over the defaults. */
-export function resolveTarget(flags: {host?: string; port?: string; user?: string}, env: NodeJS.ProcessEnv): ConnectTarget | string {
-	const host = flags.host ?? env.NATTER_HOST ?? '127.0.0.1';
-	const portText = flags.port ?? env.NATTER_PORT ?? '12345';
-	const port = Number(portText);
-	if (!/^\d+$/.test(portText) || port < 1 || port > 65_535) {
-		return `invalid port "${portText}": expected a number from 1 to 65535`;
-	}
-
-	if (host.trim() === '') {
-		return 'invalid host: empty';
-	}
-
-	const user = flags.user ?? env.NATTER_USER;
-	if (user !== undefined) {
-		const problem = nameProblem(user, 'user');
-		if (problem) {
-			return `invalid user: ${problem}`;
-		}
-	}
-
-	return {host, port, user: user?.toLowerCase()};
-}
 
 export async function run(argv: string[]): Promise<number> {
 	const cli = meow(help, {

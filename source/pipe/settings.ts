@@ -1,5 +1,5 @@
 import {readFile} from 'node:fs/promises';
-import {nameProblem} from '../protocol/index.js';
+import {resolveTarget} from '../client/target.js';
 
 export type PipeSettings = {
 	readonly host: string;
@@ -17,26 +17,18 @@ export type PipeFlags = {
 
 export type SettingsResult = {readonly ok: true; readonly settings: PipeSettings} | {readonly ok: false; readonly message: string};
 
-export const defaultHost = '127.0.0.1';
-export const defaultPort = 12_345;
+export {defaultHost, defaultPort} from '../client/target.js';
 
 /** Flags win over environment variables, which win over the defaults. Every problem here is a usage error. */
 export async function resolveSettings(flags: PipeFlags, env: NodeJS.ProcessEnv): Promise<SettingsResult> {
-	const host = flags.host ?? env['NATTER_HOST'] ?? defaultHost;
-	const portText = flags.port ?? env['NATTER_PORT'] ?? String(defaultPort);
-	const port = Number(portText);
-	if (!/^\d+$/.test(portText) || port < 1 || port > 65_535) {
-		return {ok: false, message: `invalid port ${JSON.stringify(portText)}: give a number from 1 to 65535`};
+	const target = resolveTarget(flags, env);
+	if (typeof target === 'string') {
+		return {ok: false, message: target};
 	}
 
-	const user = flags.user ?? env['NATTER_USER'];
-	if (user === undefined || user === '') {
+	const {host, port, user} = target;
+	if (user === undefined) {
 		return {ok: false, message: 'no user: give --user NAME or set NATTER_USER'};
-	}
-
-	const problem = nameProblem(user, 'user');
-	if (problem) {
-		return {ok: false, message: `invalid user ${JSON.stringify(user)}: ${problem}`};
 	}
 
 	let password = env['NATTER_PASSWORD'];
