@@ -216,8 +216,10 @@ export class Connection implements SessionSink {
 		this.#closeReason = 'slow_reader';
 		this.#context.logger.log('warn', 'slow_reader', {conn: this.id, user: this.user || undefined, buffered: this.#stream.writableLength, limit: this.#context.limits.maxOutboundBytes});
 		this.#closing = true;
-		// Whatever is queued would never be read: drop it, bye included.
-		this.#stream.destroy();
+		// Whatever is queued would never be read: drop it, bye included. Destroyed with an error, the
+		// stream fails its queued writes with that one error; without one it makes a new Error, stack
+		// and all, for each queued write: ~0.5 s of CPU for 200 000 of them, stalling everyone else.
+		this.#stream.destroy(new Error('slow reader dropped'));
 	}
 
 	#closeWith(reason: ByeReason, text = byeTexts[reason]): void {
