@@ -52,6 +52,9 @@ type Mode = 'text' | 'json';
 
 let lastConnectionId = 0;
 
+/** A read at least this big means the peer has more waiting: the rest is read next turn. */
+const bulkReadBytes = 16 * 1024;
+
 /** How far past maxOutboundBytes a single tick may write before the flush is even tried. */
 const burstAllowance = 8;
 
@@ -103,6 +106,8 @@ export class Connection implements SessionSink {
 	#closed = false;
 	#closeReason = 'peer_closed';
 	#corked = false;
+	/** Input paused until the end of this event-loop turn (see #onData). */
+	#yielding = false;
 	#loginTimer: NodeJS.Timeout | undefined;
 	#graceTimer: NodeJS.Timeout | undefined;
 	#resolveClosed: () => void = () => {};
@@ -248,7 +253,22 @@ export class Connection implements SessionSink {
 		}
 
 		this.#takeFrames(this.#framer.push(chunk));
+		// A peer sending in bulk gets one read per event-loop turn, like everyone else. Otherwise one
+		// turn may carry megabytes of a few senders' commands (libuv reads a ready socket up to 32
+		// times), and the fan-out of that one turn overruns every reader's outbound bound at once.
+		if (chunk.length >= bulkReadBytes && !this.#busy && !this.#yielding) {
+			this.#yielding = true;
+			this.#stream.pause();
+			scheduleFlush(this.#resumeAfterTurn);
+		}
 	}
+
+	readonly #resumeAfterTurn = (): void => {
+		this.#yielding = false;
+		if (!this.#busy && !this.#closing) {
+			this.#stream.resume();
+		}
+	};
 
 	#onEnd(): void {
 		this.#inputEnded = true;
