@@ -24,7 +24,7 @@ import {renderTextLine} from '../core/render-text.js';
 import type {SessionSink} from '../core/session.js';
 import type {Logger} from '../log.js';
 import type {LoginThrottle} from './login-throttle.js';
-import {scheduleFlush} from './flush-queue.js';
+import {joinChunks, scheduleFlush} from './flush-queue.js';
 import {TokenBucket} from './token-bucket.js';
 
 export type ConnectionLimits = {
@@ -105,7 +105,10 @@ export class Connection implements SessionSink {
 	#closing = false;
 	#closed = false;
 	#closeReason = 'peer_closed';
-	#corked = false;
+	/** This turn's output, written as one Buffer when the turn ends (see #flush). */
+	readonly #pending: Buffer[] = [];
+	#pendingBytes = 0;
+	#flushScheduled = false;
 	/** Input paused until the end of this event-loop turn (see #onData). */
 	#yielding = false;
 	#loginTimer: NodeJS.Timeout | undefined;
@@ -171,25 +174,39 @@ export class Connection implements SessionSink {
 			return;
 		}
 
-		// Coalesce: everything written during this event-loop turn leaves in one syscall.
-		if (!this.#corked) {
-			this.#corked = true;
-			stream.cork();
-			scheduleFlush(this.#uncork);
+		// Coalesce: everything written during this event-loop turn leaves in one syscall. Shared
+		// event bytes are only referenced here, never copied per recipient.
+		const chunk = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+		this.#pending.push(chunk);
+		this.#pendingBytes += chunk.length;
+		if (!this.#flushScheduled) {
+			this.#flushScheduled = true;
+			scheduleFlush(this.#flush);
 		}
 
-		stream.write(bytes);
-		// One tick's output may briefly exceed the limit (it is judged after the flush), but never by this much.
-		if (stream.writableLength > this.#context.limits.maxOutboundBytes * burstAllowance) {
+		// One turn's output may briefly exceed the limit (it is judged after the flush), but never by this much.
+		if (this.#pendingBytes + stream.writableLength > this.#context.limits.maxOutboundBytes * burstAllowance) {
 			this.#dropSlowReader();
 		}
 	}
 
-	/** Flushes this tick's writes; what the kernel would not take stays in writableLength, and that is what is bounded. */
-	readonly #uncork = (): void => {
-		this.#corked = false;
+	/** Writes this turn's output; what the kernel would not take stays in writableLength, and that is what is bounded. */
+	readonly #flush = (): void => {
+		this.#flushScheduled = false;
+		const pending = this.#pending;
+		if (pending.length === 0) {
+			return;
+		}
+
+		const bytes = joinChunks(pending, this.#pendingBytes);
+		pending.length = 0;
+		this.#pendingBytes = 0;
 		const stream = this.#stream;
-		stream.uncork();
+		if (stream.destroyed || stream.writableEnded) {
+			return;
+		}
+
+		stream.write(bytes);
 		if (stream.writableLength > this.#context.limits.maxOutboundBytes) {
 			this.#dropSlowReader();
 		}
@@ -219,8 +236,10 @@ export class Connection implements SessionSink {
 		}
 
 		this.#closeReason = 'slow_reader';
-		this.#context.logger.log('warn', 'slow_reader', {conn: this.id, user: this.user || undefined, buffered: this.#stream.writableLength, limit: this.#context.limits.maxOutboundBytes});
+		this.#context.logger.log('warn', 'slow_reader', {conn: this.id, user: this.user || undefined, buffered: this.#stream.writableLength + this.#pendingBytes, limit: this.#context.limits.maxOutboundBytes});
 		this.#closing = true;
+		this.#pending.length = 0;
+		this.#pendingBytes = 0;
 		// Whatever is queued would never be read: drop it, bye included. Destroyed with an error, the
 		// stream fails its queued writes with that one error; without one it makes a new Error, stack
 		// and all, for each queued write: ~0.5 s of CPU for 200 000 of them, stalling everyone else.
@@ -237,6 +256,7 @@ export class Connection implements SessionSink {
 		clearTimeout(this.#loginTimer);
 		this.#send({type: 'bye', reason, text});
 		this.#leaveCore();
+		this.#flush();
 		this.#stream.end();
 		// Keep reading (and discarding) until the peer closes, so unread input cannot turn the close into a reset.
 		this.#stream.resume();
@@ -295,6 +315,7 @@ export class Connection implements SessionSink {
 			this.#closeReason = 'peer_closed';
 			clearTimeout(this.#loginTimer);
 			this.#leaveCore();
+			this.#flush();
 			this.#stream.end();
 		}
 	}

@@ -1,3 +1,5 @@
+import {Buffer} from 'node:buffer';
+
 /**
 Output is flushed once per event-loop turn, after every socket that had input in that turn was
 read: a recipient of messages from several senders then gets them all in one syscall. With a
@@ -23,4 +25,37 @@ export function scheduleFlush(flush: () => void): void {
 		scheduled = true;
 		setImmediate(flushAll);
 	}
+}
+
+let lastChunks: Buffer[] = [];
+let lastJoined = Buffer.alloc(0);
+
+/**
+A connection's output for this turn as one Buffer, so it leaves in one plain write (no writev,
+no stream bookkeeping per chunk). The members of a group get the same events in the same order
+in a turn, so a list identical (chunk for chunk) to the one joined just before reuses its Buffer:
+one copy per turn for the whole group, not one per member. `chunks` stays the caller's.
+*/
+export function joinChunks(chunks: readonly Buffer[], totalBytes: number): Buffer {
+	if (chunks.length === 1) {
+		return chunks[0]!;
+	}
+
+	if (chunks.length === lastChunks.length) {
+		let same = true;
+		for (let index = 0; index < chunks.length; index++) {
+			if (chunks[index] !== lastChunks[index]) {
+				same = false;
+				break;
+			}
+		}
+
+		if (same) {
+			return lastJoined;
+		}
+	}
+
+	lastChunks = chunks.slice();
+	lastJoined = Buffer.concat(chunks, totalBytes);
+	return lastJoined;
 }
