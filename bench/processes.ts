@@ -80,8 +80,8 @@ export type LoadGenerator = {
 };
 
 /** One load-generator process, spoken to over IPC. */
-export function startLoadGenerator(core: number | undefined): LoadGenerator {
-	const child = spawnPinned(core, [loadMainPath], ['ignore', 'inherit', 'inherit', 'ipc']);
+export function startLoadGenerator(core: number | undefined, nodeArgs: readonly string[] = []): LoadGenerator {
+	const child = spawnPinned(core, [...nodeArgs, loadMainPath], ['ignore', 'inherit', 'inherit', 'ipc']);
 	return {
 		async run(spec, progress) {
 			return new Promise<ScenarioResult>((resolve, reject) => {

@@ -20,6 +20,7 @@ const help = `
 	  --quick             each scenario briefly (under 3 minutes in all)
 	  --only LIST         comma-separated: fanout100, fanout1000, private, connect10k, loginStorm, tui
 	  --server-node-arg A  extra node flag for the server, e.g. --cpu-prof (repeatable)
+	  --load-node-arg A    the same for the load generator
 	  --rates LIST        fixed offered rates (deliveries/s, comma-separated) instead of
 	                      the ladders, e.g. to compare two builds: --rates 1e6,2e6
 	  --no-pin            do not pin the processes to cores
@@ -44,6 +45,7 @@ const {values: flags} = parseArgs({
 		quick: {type: 'boolean', default: false},
 		only: {type: 'string'},
 		'server-node-arg': {type: 'string', multiple: true, default: []},
+		'load-node-arg': {type: 'string', multiple: true, default: []},
 		'no-pin': {type: 'boolean', default: false},
 		'keep-logs': {type: 'boolean', default: false},
 		server: {type: 'string', default: 'natter'},
@@ -152,7 +154,7 @@ for (const scenario of scenarios) {
 	try {
 		// eslint-disable-next-line no-await-in-loop
 		server = await startServer({usersFile, logFile: logFile(scenario.key), core: serverCore, nodeArgs: flags['server-node-arg'], relay});
-		load = startLoadGenerator(loadCore);
+		load = startLoadGenerator(loadCore, flags['load-node-arg']);
 		// eslint-disable-next-line no-await-in-loop
 		results[scenario.key] = await load.run({
 			scenario: scenario.scenario,

@@ -4,6 +4,7 @@ import type {DeliveryCounter} from './counter.js';
 
 const magicFirst = magic[0]!;
 const magicSecond = magic[1]!;
+const magicThird = magic[2]!;
 
 /**
 Finds message tokens in one connection's raw byte stream, whatever the chunking: a token (or
@@ -29,15 +30,21 @@ export class TokenScanner {
 			this.#carry = undefined;
 		}
 
-		let at = bytes.indexOf(magic);
+		// Search for the magic's first byte alone: a one-byte indexOf is memchr, several times faster
+		// than a multi-byte search, and `~` is rare in the server's output (names cannot hold it).
+		let at = bytes.indexOf(magicFirst);
 		while (at !== -1) {
 			if (at + tokenBytes > bytes.length) {
 				this.#carry = Buffer.from(bytes.subarray(at));
 				return;
 			}
 
-			counter.onToken(this.#receiver, bytes, at, nowMicros);
-			at = bytes.indexOf(magic, at + tokenBytes);
+			if (bytes[at + 1] === magicSecond && bytes[at + 2] === magicThird) {
+				counter.onToken(this.#receiver, bytes, at, nowMicros);
+				at = bytes.indexOf(magicFirst, at + tokenBytes);
+			} else {
+				at = bytes.indexOf(magicFirst, at + 1);
+			}
 		}
 
 		const {length} = bytes;
