@@ -30,7 +30,7 @@ function connectLines(result: ConnectResult): string[] {
 
 function stormLines(result: StormResult): string[] {
 	return [
-		`${result.name}: ${result.logins - result.failedLogins}/${result.logins} fresh logins (cost-10 hashes) in ${result.seconds.toFixed(1)} s = ${result.loginsPerSec} logins/s, login p50 ${ms(result.loginP50Ms)}, p99 ${ms(result.loginP99Ms)}`,
+		`${result.name}: ${result.logins - result.failedLogins}/${result.logins} fresh logins (cost-10 hashes) in ${result.seconds.toFixed(1)} s = ${result.loginsPerSec} logins/s, login p50 ${ms(result.loginP50Ms)}, p99 ${ms(result.loginP99Ms)}${result.failedLogins > 0 ? `; failed: ${Object.entries(result.failureReasons).map(([reason, count]) => `${count} ${reason}`).join(', ')}` : ''}`,
 		`  fan-out to ${result.fanoutMembers} members at ${thousands(result.fanoutDeliveriesPerSec)}: delivery p99 ${ms(result.baselineP99Ms)} before, ${ms(result.stormP99Ms)} during the storm (p50 ${ms(result.stormP50Ms)}, max ${ms(result.stormMaxMs)}); lost ${result.lost}, dup ${result.duplicates}, ooo ${result.outOfOrder}; load cpu ${percent(result.loadCpu)}, server cpu ${percent(result.serverCpu)}, others ${percent(result.otherCpu)}`,
 	];
 }
@@ -117,6 +117,7 @@ export function resultFigures(result: ScenarioResult): Record<string, unknown> {
 			return {
 				logins: result.logins,
 				failedLogins: result.failedLogins,
+				failureReasons: result.failureReasons,
 				loginsPerSec: result.loginsPerSec,
 				seconds: round(result.seconds),
 				loginP50Ms: round(result.loginP50Ms),

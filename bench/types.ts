@@ -94,6 +94,8 @@ export type StormResult = {
 	readonly name: string;
 	readonly logins: number;
 	readonly failedLogins: number;
+	/** Why logins failed, as the client saw it (the server's bye reason when it gave one). */
+	readonly failureReasons: Readonly<Record<string, number>>;
 	readonly seconds: number;
 	readonly loginsPerSec: number;
 	readonly loginP50Ms: number;

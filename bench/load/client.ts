@@ -23,6 +23,8 @@ the cheap per-delivery path the load generator needs to out-run the server.
 */
 export class BenchClient {
 	closed = false;
+	/** The reason in the server's `bye`, when it said one before closing. */
+	byeReason: string | undefined;
 	/** Called once when the socket closes for any reason. */
 	onClose: (() => void) | undefined;
 	readonly #socket: net.Socket;
@@ -45,7 +47,7 @@ export class BenchClient {
 		socket.on('error', () => {});
 		socket.on('close', () => {
 			this.closed = true;
-			const error = new Error('connection closed');
+			const error = new Error(this.byeReason ? `closed by the server: ${this.byeReason}` : 'connection closed');
 			for (const waiter of this.#waiters.values()) {
 				waiter.reject(error);
 			}
@@ -134,11 +136,15 @@ export class BenchClient {
 				continue;
 			}
 
-			let event: {type?: unknown; id?: unknown};
+			let event: {type?: unknown; id?: unknown; reason?: unknown};
 			try {
-				event = JSON.parse(frame.text) as {type?: unknown; id?: unknown};
+				event = JSON.parse(frame.text) as {type?: unknown; id?: unknown; reason?: unknown};
 			} catch {
 				continue;
+			}
+
+			if (event.type === 'bye') {
+				this.byeReason = String(event.reason);
 			}
 
 			if (event.id !== undefined) {

@@ -34,6 +34,7 @@ export async function runLoginStorm(spec: ScenarioSpec, progress: (text: string)
 	const loginLatency = new LatencyHistogram();
 	let pending = spec.size;
 	let failedLogins = 0;
+	const failureReasons: Record<string, number> = {};
 	const stormClients: BenchClient[] = [];
 	const started = performance.now();
 	progress(`${spec.name}: ${spec.size} logins at once`);
@@ -46,8 +47,10 @@ export async function runLoginStorm(spec: ScenarioSpec, progress: (text: string)
 				stormClients.push(client);
 				pending--;
 			},
-			() => {
+			(error: unknown) => {
 				failedLogins++;
+				const reason = error instanceof Error ? error.message : String(error);
+				failureReasons[reason] = (failureReasons[reason] ?? 0) + 1;
 				pending--;
 			},
 		);
@@ -71,6 +74,7 @@ export async function runLoginStorm(spec: ScenarioSpec, progress: (text: string)
 		name: spec.name,
 		logins: spec.size,
 		failedLogins,
+		failureReasons,
 		seconds,
 		loginsPerSec: Math.round((spec.size - failedLogins) / seconds),
 		loginP50Ms: loginLatency.percentileMs(0.5),
