@@ -26,6 +26,7 @@ export type LadderStep = {
 	readonly messagesSent: number;
 	readonly expected: number;
 	readonly delivered: number;
+	/** Deliveries not there 2 s after the step's window: late (past the p99 bound) or lost. */
 	readonly lost: number;
 	readonly duplicates: number;
 	readonly outOfOrder: number;
@@ -63,6 +64,10 @@ export type LadderResult = {
 	/** True when the knee is a lower bound: the load generator, not the server, may have been the limit. */
 	readonly floor: boolean;
 	readonly limit: string;
+	/** Over the whole ladder, after a final wait of up to 10 s: messages that never arrived, duplicates, gaps. */
+	readonly neverDelivered: number;
+	readonly duplicates: number;
+	readonly outOfOrder: number;
 };
 
 export type ConnectResult = {

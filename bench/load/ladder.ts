@@ -161,6 +161,9 @@ export async function runLadder(options: LadderOptions): Promise<LadderResult> {
 		}
 	}
 
+	// What a failing step left behind may still come: only what never does is lost.
+	await waitFor(() => counter.delivered >= pacer.expectedDeliveries, 10_000);
+	const neverDelivered = Math.max(0, pacer.expectedDeliveries - counter.delivered);
 	const passing = steps.filter(step => step.pass);
 	const knee = passing.length > 0 ? passing.reduce((best, step) => (step.deliveredPerSec > best.deliveredPerSec ? step : best)) : undefined;
 	let floor = false;
@@ -176,5 +179,5 @@ export async function runLadder(options: LadderOptions): Promise<LadderResult> {
 		limit = `the server (at the first failing step its unread commands held ${firstFail.serverBacklogMs.toFixed(0)} ms of traffic vs ${firstFail.loadBacklogMs.toFixed(0)} ms of deliveries unread by the load generator; server CPU ${(firstFail.serverCpu * 100).toFixed(0)}%, others ${(firstFail.otherCpu * 100).toFixed(0)}%)`;
 	}
 
-	return {kind: 'ladder', name: options.name, clients: options.clients, senders: options.senders, steps, knee, floor, limit};
+	return {kind: 'ladder', name: options.name, clients: options.clients, senders: options.senders, steps, knee, floor, limit, neverDelivered, duplicates: counter.duplicates, outOfOrder: counter.outOfOrder};
 }
