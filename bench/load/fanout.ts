@@ -6,7 +6,7 @@ import {Pacer} from './pacer.js';
 
 const senders = 4;
 const fullRates = [250e3, 500e3, 1e6, 1.5e6, 2e6, 2.5e6, 3e6, 3.5e6, 4e6, 5e6, 6e6, 8e6, 10e6];
-const quickRates = [500e3, 1e6, 2e6, 3e6, 4e6, 6e6, 8e6];
+const quickRates = [500e3, 1e6, 2e6, 3e6, 4e6, 6e6, 8e6, 10e6];
 
 /** `size` members in one group, 4 of them sending, on a rising rate ladder. */
 export async function runFanout(spec: ScenarioSpec, progress: (text: string) => void): Promise<LadderResult> {
