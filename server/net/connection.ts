@@ -140,10 +140,7 @@ export class Connection implements SessionSink {
 		stream.on('close', () => {
 			this.#onClose();
 		});
-		this.#loginTimer = setTimeout(() => {
-			const {loginTimeoutMs} = context.limits;
-			this.#closeWith('login_timeout', `no login within ${loginTimeoutMs < 1000 ? `${loginTimeoutMs} ms` : `${Math.round(loginTimeoutMs / 1000)} s`}`);
-		}, context.limits.loginTimeoutMs);
+		this.#armLoginTimer();
 		this.#write(`natter ${context.version}, protocol ${PROTOCOL_VERSION}. Log in, or send a JSON object for JSON mode.\nUsername: `);
 	}
 
@@ -492,9 +489,20 @@ export class Connection implements SessionSink {
 
 	// --- login ---
 
+	/** Closes the connection if no login arrives in time. Not running while a login is being checked. */
+	#armLoginTimer(): void {
+		clearTimeout(this.#loginTimer);
+		const {loginTimeoutMs} = this.#context.limits;
+		this.#loginTimer = setTimeout(() => {
+			this.#closeWith('login_timeout', `no login within ${loginTimeoutMs < 1000 ? `${loginTimeoutMs} ms` : `${Math.round(loginTimeoutMs / 1000)} s`}`);
+		}, loginTimeoutMs);
+	}
+
 	#startLogin(name: string, password: string, id: RequestId | undefined): void {
 		this.#busy = true;
 		this.#stream.pause();
+		// The client has spoken: a login queued behind others for the bcrypt worker is not silence.
+		clearTimeout(this.#loginTimer);
 		this.#login(name, password, id).catch((error: unknown) => {
 			this.#context.logger.log('error', 'error', {conn: this.id, during: 'login', message: error instanceof Error ? error.message : String(error)});
 			if (!this.#closing) {
@@ -503,6 +511,10 @@ export class Connection implements SessionSink {
 			}
 		}).finally(() => {
 			this.#busy = false;
+			if (!this.#loggedIn && !this.#closing) {
+				this.#armLoginTimer();
+			}
+
 			this.#resumeInput();
 		});
 	}

@@ -1,3 +1,5 @@
+import {appendFile} from 'node:fs/promises';
+import bcrypt from 'bcryptjs';
 import {afterEach, describe, expect, it} from 'vitest';
 import {LineSocket, loginJson, loginText} from '../helpers/line-socket.js';
 import {RecordingLogger} from '../helpers/recording-logger.js';
@@ -147,6 +149,23 @@ describe('silent connections', () => {
 		// alice has been connected longer than the timeout and is still served.
 		alice.sendJson({type: 'command', id: 1, line: '/users'});
 		expect(await alice.waitForEvent(event => event.type === 'ok')).toMatchObject({users: expect.arrayContaining([{name: 'alice', sessions: 1}])});
+	});
+
+	it('does not count a login being checked as silence: a slow bcrypt check outlasting the timeout still logs in', async () => {
+		const server = await start({loginTimeoutMs: 150});
+		// Cost 12 takes far longer than 150 ms to check (a queue behind a login storm has the same effect).
+		await appendFile(server.usersFile, `slow:${bcrypt.hashSync('patience', 12)}\n`);
+		await server.server.reloadUsers();
+		const client = await connect(server.port);
+		client.sendJson({type: 'login', id: 'l', user: 'slow', password: 'patience'});
+		const answer = await client.waitForEvent(event => event.type === 'login_ok' || event.type === 'bye', 10_000);
+		expect(answer).toMatchObject({type: 'login_ok', user: 'slow'});
+
+		// After a failed check the connection is silent again, and the timer runs again.
+		const wrong = await connect(server.port);
+		wrong.sendJson({type: 'login', id: 'l', user: 'slow', password: 'hurry'});
+		expect(await wrong.waitForEvent(event => event.type === 'error', 10_000)).toMatchObject({code: 'auth_failed'});
+		expect(await wrong.waitForEvent(event => event.type === 'bye', 3000)).toMatchObject({reason: 'login_timeout'});
 	});
 
 	it('JSON mode gets the login_timeout bye as an event', async () => {
