@@ -1,30 +1,16 @@
 import {Buffer} from 'node:buffer';
 import {duplexPair} from 'node:stream';
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {LineSocket, loginJson, loginText} from '../helpers/line-socket.js';
 import {RecordingLogger} from '../helpers/recording-logger.js';
-import {startTestServer, type TestServer} from '../helpers/test-server.js';
+import {serverFixture} from '../helpers/server-fixture.js';
 
-let server: TestServer | undefined;
-const clients: LineSocket[] = [];
-
-afterEach(async () => {
-	for (const client of clients.splice(0)) {
-		client.destroy();
-	}
-
-	await server?.close();
-	server = undefined;
-});
-
-async function start(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-	server = await startTestServer(options);
-	return server;
-}
+const fixture = serverFixture();
+const start = fixture.start;
 
 async function track(client: Promise<LineSocket>): Promise<LineSocket> {
 	const socket = await client;
-	clients.push(socket);
+	fixture.keep(socket);
 	return socket;
 }
 
@@ -195,7 +181,7 @@ describe('transport', () => {
 		const [serverSide, clientSide] = duplexPair();
 		natter.handle(serverSide, 'pair');
 		const client = new LineSocket(clientSide);
-		clients.push(client);
+		fixture.keep(client);
 		client.sendJson({type: 'login', id: 1, user: 'dave', password: 'davespassword'});
 		expect(await client.waitForEvent(event => event.type === 'login_ok')).toMatchObject({user: 'dave'});
 		client.sendJson({type: 'command', id: 2, line: '/exit'});

@@ -1,33 +1,26 @@
-import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
+import {beforeEach, describe, expect, it, vi} from 'vitest';
 import type {ServerEvent} from '../../source/protocol/index.js';
 import {ChatConnection} from '../../source/client/connection.js';
 import {LineSocket, loginJson, loginText} from '../helpers/line-socket.js';
-import {startTestServer, testUsers, type TestServer} from '../helpers/test-server.js';
+import {serverFixture} from '../helpers/server-fixture.js';
+import {testUsers, type TestServer} from '../helpers/test-server.js';
 
+const fixture = serverFixture();
 let server: TestServer;
-const clients: LineSocket[] = [];
 
 beforeEach(async () => {
-	server = await startTestServer();
-});
-
-afterEach(async () => {
-	for (const client of clients.splice(0)) {
-		client.destroy();
-	}
-
-	await server.close();
+	server = await fixture.start();
 });
 
 async function login(user: keyof typeof testUsers): Promise<LineSocket> {
 	const client = await loginJson(server.port, user, testUsers[user]);
-	clients.push(client);
+	fixture.keep(client);
 	return client;
 }
 
 async function connect(): Promise<LineSocket> {
 	const client = await LineSocket.connect(server.port);
-	clients.push(client);
+	fixture.keep(client);
 	return client;
 }
 
@@ -181,7 +174,7 @@ describe('JSON mode', () => {
 	it('works with the shared ChatConnection client, across text and JSON sessions of one user', async () => {
 		const connection = await ChatConnection.open({host: server.host, port: server.port, user: 'carol', password: 'christmas'});
 		const text = await loginText(server.port, 'carol', 'christmas');
-		clients.push(text);
+		fixture.keep(text);
 		const events: ServerEvent[] = [];
 		connection.on('event', event => events.push(event));
 		expect(await connection.request('/users')).toMatchObject({type: 'ok', users: [{name: 'carol', sessions: 2}]});

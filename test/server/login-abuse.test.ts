@@ -1,31 +1,17 @@
 import {appendFile} from 'node:fs/promises';
 import bcrypt from 'bcryptjs';
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {LineSocket, loginJson, loginText} from '../helpers/line-socket.js';
 import {RecordingLogger} from '../helpers/recording-logger.js';
-import {startTestServer, type TestServer} from '../helpers/test-server.js';
+import {serverFixture} from '../helpers/server-fixture.js';
 import {LoginThrottle} from '../../server/net/login-throttle.js';
 
-let server: TestServer | undefined;
-const clients: LineSocket[] = [];
-
-afterEach(async () => {
-	for (const client of clients.splice(0)) {
-		client.destroy();
-	}
-
-	await server?.close();
-	server = undefined;
-});
-
-async function start(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-	server = await startTestServer(options);
-	return server;
-}
+const fixture = serverFixture();
+const start = fixture.start;
 
 async function connect(port: number): Promise<LineSocket> {
 	const client = await LineSocket.connect(port);
-	clients.push(client);
+	fixture.keep(client);
 	return client;
 }
 
@@ -117,7 +103,7 @@ describe('password guessing', () => {
 		await guesser.waitForEvent(event => event.type === 'error' && event.id === 2);
 		const alice = await loginText(port, 'alice', 'wonderland');
 		const bob = await loginJson(port, 'bob', 'builder');
-		clients.push(alice, bob);
+		fixture.keep(alice, bob);
 		alice.send('/msg bob the-secret-plan');
 		await bob.waitForEvent(event => event.type === 'msg');
 		alice.send('/exit');
@@ -140,7 +126,7 @@ describe('silent connections', () => {
 		warmup.sendJson({type: 'login', user: 'bob', password: 'builder'});
 		await warmup.waitForEvent(event => event.type === 'login_ok' || event.type === 'bye', 3000);
 		const alice = await loginJson(port, 'alice', 'wonderland');
-		clients.push(alice);
+		fixture.keep(alice);
 		const silent = await connect(port);
 		await silent.waitFor('Username:');
 		expect(await silent.next(3000)).toBe('bye: no login within 300 ms');

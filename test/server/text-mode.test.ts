@@ -1,25 +1,18 @@
-import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {beforeEach, describe, expect, it} from 'vitest';
 import {LineSocket, loginText} from '../helpers/line-socket.js';
-import {startTestServer, testUsers, type TestServer} from '../helpers/test-server.js';
+import {serverFixture} from '../helpers/server-fixture.js';
+import {testUsers, type TestServer} from '../helpers/test-server.js';
 
+const fixture = serverFixture();
 let server: TestServer;
-const clients: LineSocket[] = [];
 
 beforeEach(async () => {
-	server = await startTestServer();
-});
-
-afterEach(async () => {
-	for (const client of clients.splice(0)) {
-		client.destroy();
-	}
-
-	await server.close();
+	server = await fixture.start();
 });
 
 async function login(user: keyof typeof testUsers): Promise<LineSocket> {
 	const client = await loginText(server.port, user, testUsers[user]);
-	clients.push(client);
+	fixture.keep(client);
 	return client;
 }
 
@@ -28,7 +21,7 @@ const clock = String.raw`\[\d\d:\d\d:\d\d\]`;
 describe('text mode', () => {
 	it('greets, prompts for the user name and password, and welcomes', async () => {
 		const client = await LineSocket.connect(server.port);
-		clients.push(client);
+		fixture.keep(client);
 		expect(await client.next()).toMatch(/^natter \d+\.\d+\.\d+, protocol 1\. Log in, or send a JSON object for JSON mode\.$/);
 		expect(await client.next()).toBe('Username:');
 		client.send('Alice');
@@ -39,7 +32,7 @@ describe('text mode', () => {
 
 	it('accepts \\r\\n line ends (telnet)', async () => {
 		const client = await LineSocket.connect(server.port);
-		clients.push(client);
+		fixture.keep(client);
 		await client.waitFor('Username:');
 		client.write('bob\r\nbuilder\r\n/users\r\n');
 		expect(await client.waitFor(/^ok: /)).toBe('ok: welcome bob. 1 user online. Type /help for the commands.');
@@ -48,7 +41,7 @@ describe('text mode', () => {
 
 	it('answers a slash-command before login with "log in first" and prompts again', async () => {
 		const client = await LineSocket.connect(server.port);
-		clients.push(client);
+		fixture.keep(client);
 		await client.waitFor('Username:');
 		client.send('/users');
 		expect(await client.next()).toBe('error: log in first');
@@ -57,7 +50,7 @@ describe('text mode', () => {
 
 	it('says how many attempts are left after a wrong password, the same for an unknown user', async () => {
 		const client = await LineSocket.connect(server.port);
-		clients.push(client);
+		fixture.keep(client);
 		await client.waitFor('Username:');
 		client.send('alice');
 		client.send('nope');
