@@ -4,8 +4,8 @@ import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {afterAll, beforeAll, expect, test} from 'vitest';
 import {ChatConnection} from '../../source/client/connection.js';
-import type {ServerEvent} from '../../source/protocol/index.js';
 import {startServer, type NatterServer} from '../../server/index.js';
+import {nextEvent} from '../helpers/next-event.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -49,19 +49,6 @@ function type(text: string): void {
 
 function press(...keys: string[]): void {
 	tmux('send-keys', '-t', 'e2e', ...keys);
-}
-
-function nextEvent(connection: ChatConnection, predicate: (event: ServerEvent) => boolean): Promise<ServerEvent> {
-	return new Promise(resolve => {
-		const listener = (event: ServerEvent) => {
-			if (predicate(event)) {
-				connection.off('event', listener);
-				resolve(event);
-			}
-		};
-
-		connection.on('event', listener);
-	});
 }
 
 let server: NatterServer | undefined;

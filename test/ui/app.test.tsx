@@ -4,11 +4,11 @@ import {act} from 'react';
 import {afterEach, describe, expect, test} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {ChatConnection} from '../../source/client/connection.js';
-import type {ServerEvent} from '../../source/protocol/index.js';
 import App from '../../source/ui/app.js';
 import {ChatSession, type SessionOptions} from '../../source/ui/session.js';
 import type {NatterServer} from '../../server/index.js';
 import {keys, renderScreen, startTestServer, type Screen} from './helpers/ink.js';
+import {nextEvent} from '../helpers/next-event.js';
 
 const passwords: Record<string, string> = {alice: 'wonderland', bob: 'builder', carol: 'singer'};
 const toClose: Array<{close(): Promise<void>}> = [];
@@ -42,19 +42,6 @@ async function chatAs(target: NatterServer, user: string, options: Partial<Sessi
 	const screen = renderScreen(<App host={target.address.host} port={target.address.port} session={session}/>);
 	await screen.waitFor(frame => frame.includes('● online'), 'the chat screen');
 	return {screen, session};
-}
-
-function nextEvent(connection: ChatConnection, predicate: (event: ServerEvent) => boolean): Promise<ServerEvent> {
-	return new Promise(resolve => {
-		const listener = (event: ServerEvent) => {
-			if (predicate(event)) {
-				connection.off('event', listener);
-				resolve(event);
-			}
-		};
-
-		connection.on('event', listener);
-	});
 }
 
 const lines = (frame: string) => frame.split('\n');
