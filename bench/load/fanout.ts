@@ -1,7 +1,6 @@
 import type {LadderResult, ScenarioSpec} from '../types.js';
-import {DeliveryCounter} from './counter.js';
 import {groupSender, openGroup} from './group.js';
-import {runLadder} from './ladder.js';
+import {countDeliveries, ladderPlan, runLadder} from './ladder.js';
 import {Pacer} from './pacer.js';
 
 const senders = 4;
@@ -12,28 +11,14 @@ const quickRates = [500e3, 1e6, 2e6, 3e6, 4e6, 6e6, 8e6, 10e6];
 export async function runFanout(spec: ScenarioSpec, progress: (text: string) => void): Promise<LadderResult> {
 	const clients = await openGroup({port: spec.port, members: spec.size, userName: index => `${spec.userPrefix}${index}`, password: spec.password, group: 'bench'});
 	progress(`${spec.name}: ${spec.size} members logged in and joined`);
-	const counter = new DeliveryCounter(spec.size);
-	let dropped = 0;
-	for (const client of clients) {
-		client.count(counter);
-		client.onClose = () => {
-			dropped++;
-		};
-	}
-
 	return runLadder({
 		name: spec.name,
 		clients: spec.size,
 		senders,
-		counter,
+		...countDeliveries(clients),
 		pacer: new Pacer(groupSender(clients, senders, 'bench'), 2),
 		deliveriesPerMessage: spec.size - 1,
-		rates: spec.rates ?? (spec.quick ? quickRates : fullRates),
-		stepSeconds: spec.quick ? 1.5 : 5,
-		refine: spec.rates ? 0 : (spec.quick ? 1 : 3),
-		serverPid: spec.serverPid,
-		serverPort: spec.port,
-		dropped: () => dropped,
+		...ladderPlan(spec, {quick: quickRates, full: fullRates}),
 		progress,
 	});
 }

@@ -1,7 +1,8 @@
 import {setTimeout as sleep} from 'node:timers/promises';
 import {CpuMeter, ownCpuSeconds, readCpuSeconds, readMachineBusySeconds, readSocketBacklog} from '../proc.js';
-import type {LadderResult, LadderStep} from '../types.js';
-import type {DeliveryCounter} from './counter.js';
+import type {LadderResult, LadderStep, ScenarioSpec} from '../types.js';
+import type {BenchClient} from './client.js';
+import {DeliveryCounter} from './counter.js';
 import type {Pacer} from './pacer.js';
 
 export const maxP99Ms = 500;
@@ -23,6 +24,31 @@ export type LadderOptions = {
 	readonly dropped: () => number;
 	readonly progress: (text: string) => void;
 };
+
+/** How a scenario's ladder runs: its own rates (or the spec's fixed ones, not refined), step length, and the server to watch. */
+export function ladderPlan(spec: ScenarioSpec, rates: {readonly quick: readonly number[]; readonly full: readonly number[]}): Pick<LadderOptions, 'rates' | 'stepSeconds' | 'refine' | 'serverPid' | 'serverPort'> {
+	return {
+		rates: spec.rates ?? (spec.quick ? rates.quick : rates.full),
+		stepSeconds: spec.quick ? 1.5 : 5,
+		refine: spec.rates ? 0 : (spec.quick ? 1 : 3),
+		serverPid: spec.serverPid,
+		serverPort: spec.port,
+	};
+}
+
+/** Counts what every client reads; `dropped()` is how many of them the server closed. */
+export function countDeliveries(clients: readonly BenchClient[]): Pick<LadderOptions, 'counter' | 'dropped'> {
+	const counter = new DeliveryCounter(clients.length);
+	let dropped = 0;
+	for (const client of clients) {
+		client.count(counter);
+		client.onClose = () => {
+			dropped++;
+		};
+	}
+
+	return {counter, dropped: () => dropped};
+}
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
 	const deadline = performance.now() + timeoutMs;

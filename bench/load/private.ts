@@ -1,8 +1,7 @@
 import {encodeToken} from '../token.js';
 import type {LadderResult, ScenarioSpec} from '../types.js';
 import {openClients} from './client.js';
-import {DeliveryCounter} from './counter.js';
-import {runLadder} from './ladder.js';
+import {countDeliveries, ladderPlan, runLadder} from './ladder.js';
 import {Pacer} from './pacer.js';
 
 const fullRates = [20e3, 40e3, 60e3, 80e3, 100e3, 130e3, 160e3, 200e3, 250e3, 300e3, 400e3];
@@ -13,15 +12,6 @@ export async function runPrivate(spec: ScenarioSpec, progress: (text: string) =>
 	const n = spec.size;
 	const clients = await openClients({port: spec.port, count: n, name: index => `${spec.userPrefix}${index}`, password: spec.password, concurrency: 64});
 	progress(`${spec.name}: ${n} clients logged in`);
-	const counter = new DeliveryCounter(n);
-	let dropped = 0;
-	for (const client of clients) {
-		client.count(counter);
-		client.onClose = () => {
-			dropped++;
-		};
-	}
-
 	// Sequence numbers per (sender, recipient) pair, so each recipient sees 0, 1, 2… from each sender.
 	const sequences = new Int32Array(n * n);
 	const batches = new Array<string>(n).fill('');
@@ -56,16 +46,11 @@ export async function runPrivate(spec: ScenarioSpec, progress: (text: string) =>
 		name: spec.name,
 		clients: n,
 		senders: n,
-		counter,
+		...countDeliveries(clients),
 		// A longer tick batches several messages per sending socket: 1000 senders would otherwise cost one write each.
 		pacer: new Pacer(send, 10),
 		deliveriesPerMessage: 1,
-		rates: spec.rates ?? (spec.quick ? quickRates : fullRates),
-		stepSeconds: spec.quick ? 1.5 : 5,
-		refine: spec.rates ? 0 : (spec.quick ? 1 : 3),
-		serverPid: spec.serverPid,
-		serverPort: spec.port,
-		dropped: () => dropped,
+		...ladderPlan(spec, {quick: quickRates, full: fullRates}),
 		progress,
 	});
 }
