@@ -1,78 +1,133 @@
+import type {ChatMessage} from '../../source/protocol/index.js';
+
 /**
-The state that outlives connections: groups with their members (by user name) and the message
-id sequence. The core reaches it only through this interface, so a store shared between nodes
-(Redis) can replace the in-memory one.
+A conversation's key in the store, the same for every viewer: `#group`, `@alice,bob` (a DM pair,
+the two names sorted and joined by a comma, which no name may hold) or `*` (broadcasts).
 */
-export type ChatStore = {
-	nextMessageId(): number;
-	hasGroup(group: string): boolean;
-	/** False when the group already exists. */
-	createGroup(group: string, creator: string): boolean;
-	addMember(group: string, user: string): 'added' | 'no_such_group' | 'already_member';
-	/** `removed_group`: the user was the last member, so the group is gone. */
-	removeMember(group: string, user: string): 'removed' | 'removed_group' | 'no_such_group' | 'not_member';
-	members(group: string): ReadonlySet<string> | undefined;
-	groups(): IterableIterator<[string, ReadonlySet<string>]>;
+export type ConversationId = string;
+
+/** A message as the core hands it to the store: everything but the `seq` the store gives it. */
+export type MessageDraft =
+	| Omit<Extract<ChatMessage, {type: 'msg'}>, 'seq'>
+	| Omit<Extract<ChatMessage, {type: 'broadcast'}>, 'seq'>
+	| Omit<Extract<ChatMessage, {type: 'group_msg'}>, 'seq'>;
+
+export type AppendOptions = {
+	/**
+	A DM to a registered user with no session: also remember it as undelivered to this user,
+	unless they already have `mailboxCap` undelivered messages (then nothing is stored).
+	*/
+	readonly undeliveredTo?: string;
+	readonly mailboxCap?: number;
 };
 
-export class MemoryStore implements ChatStore {
-	readonly #groups = new Map<string, Set<string>>();
-	#lastMessageId = 0;
+export type AppendResult =
+	| {readonly ok: true; readonly message: ChatMessage}
+	| {readonly ok: false; readonly reason: 'mailbox_full'};
 
-	nextMessageId(): number {
-		return ++this.#lastMessageId;
-	}
+export type HistoryQuery = {
+	/** Only messages with seq < before. */
+	readonly before?: number;
+	/** Only messages with seq > after; the page then starts right after it (oldest first). */
+	readonly after?: number;
+	/** 1..1000. Without `after`, the newest `limit` messages (below `before`). */
+	readonly limit: number;
+};
 
-	hasGroup(group: string): boolean {
-		return this.#groups.has(group);
-	}
+export type HistoryPage = {
+	/** Oldest first. */
+	readonly messages: readonly ChatMessage[];
+	/** Messages exist past this page in the direction asked (older ones, or with `after` newer ones). */
+	readonly more: boolean;
+};
 
-	createGroup(group: string, creator: string): boolean {
-		if (this.#groups.has(group)) {
-			return false;
+export type GroupRecord = {readonly name: string; readonly members: ReadonlySet<string>};
+
+export type MembershipChange = 'added' | 'no_such_group' | 'already_member';
+export type MembershipRemoval = 'removed' | 'removed_group' | 'no_such_group' | 'not_member';
+
+/** A DM conversation of one user, newest activity first. */
+export type DmPartner = {readonly partner: string; readonly conversation: ConversationId; readonly lastSeq: number};
+
+/**
+Everything that outlives a connection: groups and members, every message with its per-conversation
+seq, read markers, and undelivered DMs. The core reaches state only through this interface; the
+in-memory, SQLite and (later) Redis adapters implement it.
+
+Calls take effect in the order they are made: a read sees every write called before it, even one
+whose promise has not resolved yet, and seqs are given in call order per conversation.
+Durability: a write's promise resolves only once what it changed is committed (for SQLite, its
+transaction; the writes of one event-loop turn share one transaction). A store that cannot
+commit (disk full, locked, unreachable) rejects with a `StoreUnavailableError`.
+*/
+export type ChatStore = {
+	/** False when the group already exists. */
+	createGroup(group: string, creator: string): Promise<boolean>;
+	addMember(group: string, user: string): Promise<MembershipChange>;
+	/** `removed_group`: the user was the last member, so the group and its messages are gone (its seq is kept, never reused). */
+	removeMember(group: string, user: string): Promise<MembershipRemoval>;
+	members(group: string): Promise<ReadonlySet<string> | undefined>;
+	/** Every group, in no particular order. */
+	groups(): Promise<readonly GroupRecord[]>;
+	/** The groups `user` is a member of. */
+	groupsOf(user: string): Promise<readonly string[]>;
+
+	/** Stores a message, giving it the conversation's next seq. */
+	append(conversation: ConversationId, draft: MessageDraft, options?: AppendOptions): Promise<AppendResult>;
+	history(conversation: ConversationId, query: HistoryQuery): Promise<HistoryPage>;
+	/** The newest seq given in the conversation (0: none); kept even when its messages are pruned or its group is gone. */
+	lastSeq(conversation: ConversationId): Promise<number>;
+	/** The DM conversations `user` is part of, most recently active first, at most `limit`. */
+	dmPartners(user: string, limit: number): Promise<readonly DmPartner[]>;
+
+	/**
+	Moves `user`'s read marker of `conversation` to `seq`, only ever forward and never past the
+	conversation's last seq; returns the stored marker (an older `seq` leaves it as it was).
+	*/
+	markRead(user: string, conversation: ConversationId, seq: number): Promise<number>;
+	/** Every read marker of `user`. */
+	readMarkers(user: string): Promise<ReadonlyMap<ConversationId, number>>;
+
+	/** DMs stored for `user` while they had no session, oldest first. */
+	undelivered(user: string): Promise<readonly ChatMessage[]>;
+	/** Forgets these undelivered DMs of `user` (by msgid): they were delivered. */
+	markDelivered(user: string, messages: readonly ChatMessage[]): Promise<void>;
+	/** How many DMs wait for `user`. */
+	undeliveredCount(user: string): Promise<number>;
+
+	/** Flushes what is pending and releases the store; later calls reject. */
+	close(): Promise<void>;
+};
+
+/** The store's key for a DM pair, whoever asks. */
+export function dmConversationId(first: string, second: string): ConversationId {
+	return first < second ? `@${first},${second}` : `@${second},${first}`;
+}
+
+export const BROADCAST_ID: ConversationId = '*';
+
+export function groupConversationId(group: string): ConversationId {
+	return `#${group}`;
+}
+
+/** The store key of a message's conversation. */
+export function conversationIdOf(message: MessageDraft | ChatMessage): ConversationId {
+	switch (message.type) {
+		case 'msg': {
+			return dmConversationId(message.from, message.to);
 		}
 
-		this.#groups.set(group, new Set([creator]));
-		return true;
-	}
-
-	addMember(group: string, user: string): 'added' | 'no_such_group' | 'already_member' {
-		const members = this.#groups.get(group);
-		if (!members) {
-			return 'no_such_group';
+		case 'group_msg': {
+			return groupConversationId(message.group);
 		}
 
-		if (members.has(user)) {
-			return 'already_member';
+		case 'broadcast': {
+			return BROADCAST_ID;
 		}
-
-		members.add(user);
-		return 'added';
 	}
+}
 
-	removeMember(group: string, user: string): 'removed' | 'removed_group' | 'no_such_group' | 'not_member' {
-		const members = this.#groups.get(group);
-		if (!members) {
-			return 'no_such_group';
-		}
-
-		if (!members.delete(user)) {
-			return 'not_member';
-		}
-
-		if (members.size === 0) {
-			this.#groups.delete(group);
-			return 'removed_group';
-		}
-
-		return 'removed';
-	}
-
-	members(group: string): ReadonlySet<string> | undefined {
-		return this.#groups.get(group);
-	}
-
-	groups(): IterableIterator<[string, ReadonlySet<string>]> {
-		return this.#groups.entries();
-	}
+/** The store could not do what was asked (disk full, database locked, server unreachable): the core answers `unavailable`. */
+export class StoreUnavailableError extends Error {
+	override readonly name = 'StoreUnavailableError';
 }

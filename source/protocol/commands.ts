@@ -1,4 +1,5 @@
-import {MAX_TEXT_LENGTH} from './limits.js';
+import {parseConversation, type ConversationName} from './conversation.js';
+import {DEFAULT_HISTORY_COUNT, MAX_HISTORY_COUNT, MAX_TEXT_LENGTH} from './limits.js';
 import {nameProblem, normalizeName} from './names.js';
 import {sanitizeText} from './sanitize.js';
 
@@ -14,12 +15,14 @@ export type Command =
 	| {readonly type: 'help'; readonly topic?: string}
 	| {readonly type: 'users'}
 	| {readonly type: 'groups'}
-	| {readonly type: 'members'; readonly group: string};
+	| {readonly type: 'members'; readonly group: string}
+	| {readonly type: 'history'; readonly conversation: ConversationName; readonly before?: number; readonly after?: number; readonly limit: number}
+	| {readonly type: 'read'; readonly conversation: ConversationName; readonly seq?: number};
 
 export type CommandName = Command['type'];
 
 /** What an argument holds: the TUI completes `user` and `group` arguments from what it knows. */
-export type ArgumentKind = 'user' | 'group' | 'text' | 'command';
+export type ArgumentKind = 'user' | 'group' | 'text' | 'command' | 'conversation' | 'paging' | 'seq';
 
 export type CommandSpec = {
 	readonly name: CommandName;
@@ -27,7 +30,7 @@ export type CommandSpec = {
 	readonly summary: string;
 	/** Positional arguments in order; a `text` argument is always last and takes the rest of the line. */
 	readonly args: readonly ArgumentKind[];
-	/** Arguments that may be left out (only `/help`'s topic). */
+	/** Arguments that may be left out, from the end. */
 	readonly optional?: number;
 };
 
@@ -41,6 +44,8 @@ export const commandSpecs: readonly CommandSpec[] = [
 	{name: 'users', usage: '/users', summary: 'who is online', args: []},
 	{name: 'groups', usage: '/groups', summary: 'all groups with member counts; yours are marked', args: []},
 	{name: 'members', usage: '/members <group>', summary: 'the members of a group', args: ['group']},
+	{name: 'history', usage: '/history <conversation> [before <seq>|after <seq>] [N]', summary: `earlier messages of #group, @user or * (default ${DEFAULT_HISTORY_COUNT}, at most ${MAX_HISTORY_COUNT})`, args: ['conversation', 'paging'], optional: 1},
+	{name: 'read', usage: '/read <conversation> [seq]', summary: 'mark #group, @user or * read up to seq (default: the newest)', args: ['conversation', 'seq'], optional: 1},
 	{name: 'help', usage: '/help [command]', summary: 'list the commands, or explain one', args: ['command'], optional: 1},
 	{name: 'exit', usage: '/exit', summary: 'disconnect cleanly', args: []},
 ];
@@ -51,7 +56,7 @@ export function commandSpec(name: CommandName): CommandSpec {
 	return specByName.get(name)!;
 }
 
-export type ParseErrorCode = 'not_a_command' | 'unknown_command' | 'usage' | 'invalid_name' | 'text_too_long';
+export type ParseErrorCode = 'not_a_command' | 'unknown_command' | 'usage' | 'invalid_name' | 'text_too_long' | 'bad_argument';
 
 export type ParseError = {readonly code: ParseErrorCode; readonly message: string};
 
@@ -93,6 +98,10 @@ export function parseCommand(line: string): ParseResult {
 	}
 
 	const usage = () => fail('usage', `usage: ${spec.usage}`);
+	if (spec.name === 'history' || spec.name === 'read') {
+		return parseConversationCommand(spec, rest, usage);
+	}
+
 	const values: string[] = [];
 	let remaining = rest;
 	for (const [index, kind] of spec.args.entries()) {
@@ -148,6 +157,99 @@ export function parseCommand(line: string): ParseResult {
 	return {ok: true, command: build(spec.name, values)};
 }
 
+const seqPattern = /^\d{1,15}$/;
+
+function parseSeq(word: string, what: string): number | ParseError {
+	if (!seqPattern.test(word)) {
+		return {code: 'bad_argument', message: `${what} must be a whole number from 0 to 999999999999999, not ${JSON.stringify(sanitizeText(word).slice(0, 20))}`};
+	}
+
+	return Number(word);
+}
+
+function isError(value: number | ParseError): value is ParseError {
+	return typeof value !== 'number';
+}
+
+/** `/history <conversation> [before <seq>|after <seq>] [N]` and `/read <conversation> [seq]`. */
+function parseConversationCommand(spec: CommandSpec, rest: string, usage: () => ParseResult): ParseResult {
+	const words = rest.split(' ').filter(word => word !== '');
+	const [first, ...more] = words;
+	if (first === undefined) {
+		return usage();
+	}
+
+	const conversation = parseConversation(first);
+	if (!conversation.ok) {
+		return fail(first.startsWith('#') || first.startsWith('@') ? 'invalid_name' : 'bad_argument', `${conversation.message} (usage: ${spec.usage})`);
+	}
+
+	if (spec.name === 'read') {
+		if (more.length > 1) {
+			return usage();
+		}
+
+		if (more.length === 0) {
+			return {ok: true, command: {type: 'read', conversation: conversation.name}};
+		}
+
+		const seq = parseSeq(more[0]!, 'seq');
+		return isError(seq) ? {ok: false, error: seq} : {ok: true, command: {type: 'read', conversation: conversation.name, seq}};
+	}
+
+	let before: number | undefined;
+	let after: number | undefined;
+	let index = 0;
+	const direction = more[0]?.toLowerCase();
+	if (direction === 'before' || direction === 'after') {
+		const word = more[1];
+		if (word === undefined) {
+			return usage();
+		}
+
+		const seq = parseSeq(word, `the seq after ${direction}`);
+		if (isError(seq)) {
+			return {ok: false, error: seq};
+		}
+
+		if (direction === 'before') {
+			before = seq;
+		} else {
+			after = seq;
+		}
+
+		index = 2;
+	}
+
+	let limit = DEFAULT_HISTORY_COUNT;
+	const countWord = more[index];
+	if (countWord !== undefined) {
+		if (!/^-?\d+$/.test(countWord)) {
+			return usage();
+		}
+
+		const count = Number(countWord);
+		if (count < 1 || count > MAX_HISTORY_COUNT) {
+			return fail('bad_argument', `N must be from 1 to ${MAX_HISTORY_COUNT}, not ${countWord.slice(0, 20)} (usage: ${spec.usage})`);
+		}
+
+		limit = count;
+		index++;
+	}
+
+	if (index !== more.length) {
+		return usage();
+	}
+
+	return {ok: true, command: {
+		type: 'history',
+		conversation: conversation.name,
+		...(before === undefined ? {} : {before}),
+		...(after === undefined ? {} : {after}),
+		limit,
+	}};
+}
+
 function build(name: CommandName, [first = '', second = '']: readonly string[]): Command {
 	switch (name) {
 		case 'msg': {
@@ -171,6 +273,11 @@ function build(name: CommandName, [first = '', second = '']: readonly string[]):
 
 		case 'help': {
 			return first === '' ? {type: 'help'} : {type: 'help', topic: first};
+		}
+
+		case 'history':
+		case 'read': {
+			throw new Error(`/${name} is parsed by parseConversationCommand`);
 		}
 
 		case 'exit':
@@ -205,6 +312,15 @@ export function formatCommand(command: Command): string {
 
 		case 'help': {
 			return command.topic === undefined ? '/help' : `/help ${command.topic}`;
+		}
+
+		case 'history': {
+			const paging = command.before === undefined ? (command.after === undefined ? '' : ` after ${command.after}`) : ` before ${command.before}`;
+			return `/history ${command.conversation}${paging} ${command.limit}`;
+		}
+
+		case 'read': {
+			return command.seq === undefined ? `/read ${command.conversation}` : `/read ${command.conversation} ${command.seq}`;
 		}
 
 		case 'exit':

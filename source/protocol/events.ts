@@ -1,30 +1,36 @@
 import type {CommandName, ParseErrorCode} from './commands.js';
+import {parseConversation, type ConversationName} from './conversation.js';
+import {MAX_RESUME_CONVERSATIONS} from './limits.js';
 
 /** Chosen by a JSON-mode client to match a reply to its request; echoed back unchanged. */
 export type RequestId = string | number;
 
-/** A chat message as delivered: the server sets `id`, `ts` (ISO 8601, UTC) and `from`. */
-export type PrivateMessage = {
-	readonly type: 'msg';
-	readonly id: number;
+/**
+What the server stamps on every chat message: `msgid` (a ULID, unique across restarts and nodes),
+`seq` (rises by one per conversation: a group, a DM pair, the broadcasts), `ts` (ISO 8601, UTC)
+and `from`.
+*/
+type Stamped = {
+	readonly msgid: string;
+	readonly seq: number;
 	readonly ts: string;
+};
+
+export type PrivateMessage = Stamped & {
+	readonly type: 'msg';
 	readonly from: string;
 	readonly to: string;
 	readonly text: string;
 };
 
-export type BroadcastMessage = {
+export type BroadcastMessage = Stamped & {
 	readonly type: 'broadcast';
-	readonly id: number;
-	readonly ts: string;
 	readonly from: string;
 	readonly text: string;
 };
 
-export type GroupMessage = {
+export type GroupMessage = Stamped & {
 	readonly type: 'group_msg';
-	readonly id: number;
-	readonly ts: string;
 	readonly from: string;
 	readonly group: string;
 	readonly text: string;
@@ -36,6 +42,20 @@ export type UserInfo = {readonly name: string; readonly sessions: number};
 export type GroupInfo = {readonly name: string; readonly members: number; readonly joined: boolean};
 export type MemberInfo = {readonly name: string; readonly online: boolean};
 
+/** One conversation of the user's at login: where it ends, where the user stopped reading. */
+export type ConversationSummary = {
+	readonly conversation: ConversationName;
+	/** The newest message's seq (0: none yet). */
+	readonly last_seq: number;
+	/** The user's read marker (0: nothing read). */
+	readonly read_seq: number;
+	/** last_seq − read_seq: messages after the marker, the user's own included. */
+	readonly unread: number;
+};
+
+/** Resume: the last seq the client holds, per conversation (`{"#dev": 41, "@bob": 7}`). */
+export type ResumePoints = Readonly<Record<ConversationName, number>>;
+
 export type ErrorCode =
 	| ParseErrorCode
 	| 'not_logged_in'
@@ -44,6 +64,8 @@ export type ErrorCode =
 	| 'too_many_attempts'
 	| 'unknown_user'
 	| 'offline'
+	| 'mailbox_full'
+	| 'no_such_conversation'
 	| 'no_such_group'
 	| 'group_exists'
 	| 'already_member'
@@ -54,17 +76,22 @@ export type ErrorCode =
 	| 'bad_json'
 	| 'bad_request'
 	| 'unsupported_protocol'
+	| 'unavailable'
 	| 'server_error';
 
 /** `text` is the human-readable form of every reply, the line text mode prints after `ok: `. */
 type OkBase = {readonly type: 'ok'; readonly id?: RequestId; readonly text: string};
 
 export type OkReply =
-	| (OkBase & {readonly command: 'msg' | 'broadcast' | 'group_msg'; readonly message: ChatMessage; readonly recipients: number})
+	/** `stored`: a `/msg` to an offline user, kept for their next login. */
+	| (OkBase & {readonly command: 'msg' | 'broadcast' | 'group_msg'; readonly message: ChatMessage; readonly recipients: number; readonly stored?: true})
 	| (OkBase & {readonly command: 'create_group' | 'join_group' | 'leave_group'; readonly group: string})
 	| (OkBase & {readonly command: 'users'; readonly users: readonly UserInfo[]})
 	| (OkBase & {readonly command: 'groups'; readonly groups: readonly GroupInfo[]})
 	| (OkBase & {readonly command: 'members'; readonly group: string; readonly members: readonly MemberInfo[]})
+	/** Oldest first. `more`: there are further messages past this page in the direction asked. */
+	| (OkBase & {readonly command: 'history'; readonly conversation: ConversationName; readonly messages: readonly ChatMessage[]; readonly more: boolean})
+	| (OkBase & {readonly command: 'read'; readonly conversation: ConversationName; readonly seq: number})
 	| (OkBase & {readonly command: 'help' | 'exit'});
 
 export type ErrorReply = {
@@ -79,13 +106,20 @@ export type ErrorReply = {
 /** Everything the server sends in JSON mode, one object per line. */
 export type ServerEvent =
 	| {readonly type: 'welcome'; readonly protocol: number; readonly server: 'natter'; readonly version: string}
-	| {readonly type: 'login_ok'; readonly id?: RequestId; readonly user: string; readonly text: string}
+	/** `conversations`: the user's groups, DM partners and `*`, with read markers (JSON mode). */
+	| {readonly type: 'login_ok'; readonly id?: RequestId; readonly user: string; readonly text: string; readonly conversations?: readonly ConversationSummary[]}
 	| OkReply
 	| ErrorReply
 	| ChatMessage
 	| {readonly type: 'presence'; readonly user: string; readonly online: boolean; readonly ts: string}
 	| {readonly type: 'membership'; readonly group: string; readonly user: string; readonly joined: boolean; readonly ts: string}
 	| {readonly type: 'notice'; readonly text: string}
+	/** Resume: messages with after < seq < before were not sent (more than the cap were missed); page them with /history. */
+	| {readonly type: 'gap'; readonly conversation: ConversationName; readonly after: number; readonly before: number; readonly skipped: number}
+	/** Resume is over: every missed message (and gap) before this, live messages after it. */
+	| {readonly type: 'resumed'; readonly messages: number; readonly gaps: number}
+	/** The user's read marker moved (from another session, or /read). */
+	| {readonly type: 'read'; readonly conversation: ConversationName; readonly seq: number}
 	| {readonly type: 'pong'; readonly id?: RequestId; readonly ts: string}
 	| {readonly type: 'bye'; readonly reason: ByeReason; readonly text: string};
 
@@ -95,9 +129,10 @@ export type ByeReason = 'exit' | 'shutdown' | 'too_many_attempts' | 'login_timeo
 
 /** Everything a JSON-mode client may send, one object per line. */
 export type ClientRequest =
-	| {readonly type: 'hello'; readonly protocol?: number; readonly client?: string; readonly presence?: boolean}
-	| {readonly type: 'login'; readonly id?: RequestId; readonly user: string; readonly password: string}
+	| {readonly type: 'hello'; readonly protocol?: number; readonly client?: string; readonly presence?: boolean; readonly resume?: ResumePoints}
+	| {readonly type: 'login'; readonly id?: RequestId; readonly user: string; readonly password: string; readonly resume?: ResumePoints}
 	| {readonly type: 'command'; readonly id?: RequestId; readonly line: string}
+	| {readonly type: 'mark_read'; readonly id?: RequestId; readonly conversation: string; readonly seq?: number}
 	| {readonly type: 'ping'; readonly id?: RequestId};
 
 export type RequestParseResult =
@@ -105,6 +140,33 @@ export type RequestParseResult =
 	| {readonly ok: false; readonly error: {readonly code: 'bad_json' | 'bad_request'; readonly message: string; readonly id?: RequestId}};
 
 const maxIdLength = 64;
+
+function parseResume(value: unknown): ResumePoints | string {
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+		return '"resume" must be an object of conversation to seq, such as {"#dev": 41, "@bob": 7, "*": 0}';
+	}
+
+	const entries = Object.entries(value);
+	if (entries.length > MAX_RESUME_CONVERSATIONS) {
+		return `"resume" may name at most ${MAX_RESUME_CONVERSATIONS} conversations`;
+	}
+
+	const points: Record<string, number> = {};
+	for (const [key, seq] of entries) {
+		const conversation = parseConversation(key);
+		if (!conversation.ok) {
+			return `"resume" key ${JSON.stringify(key.slice(0, 40))}: ${conversation.message}`;
+		}
+
+		if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
+			return `"resume" seq for ${conversation.name} must be a whole number >= 0`;
+		}
+
+		points[conversation.name] = Math.max(points[conversation.name] ?? 0, seq);
+	}
+
+	return points;
+}
 
 function isRequestId(value: unknown): value is RequestId {
 	return (typeof value === 'string' && value.length <= maxIdLength) || (typeof value === 'number' && Number.isFinite(value));
@@ -135,6 +197,11 @@ export function parseClientRequest(line: string): RequestParseResult {
 	switch (type) {
 		case 'hello': {
 			const {protocol, client, presence} = object;
+			const resume = object['resume'] === undefined ? undefined : parseResume(object['resume']);
+			if (typeof resume === 'string') {
+				return bad(resume);
+			}
+
 			if (protocol !== undefined && typeof protocol !== 'number') {
 				return bad('"protocol" must be a number');
 			}
@@ -147,7 +214,13 @@ export function parseClientRequest(line: string): RequestParseResult {
 				return bad('"client" must be a string');
 			}
 
-			return {ok: true, request: {type: 'hello', ...(protocol === undefined ? {} : {protocol}), ...(client === undefined ? {} : {client: client.slice(0, 100)}), ...(presence === undefined ? {} : {presence})}};
+			return {ok: true, request: {
+				type: 'hello',
+				...(protocol === undefined ? {} : {protocol}),
+				...(client === undefined ? {} : {client: client.slice(0, 100)}),
+				...(presence === undefined ? {} : {presence}),
+				...(resume === undefined ? {} : {resume}),
+			}};
 		}
 
 		case 'login': {
@@ -156,7 +229,12 @@ export function parseClientRequest(line: string): RequestParseResult {
 				return bad('login needs string fields "user" and "password"');
 			}
 
-			return {ok: true, request: withId({type: 'login', user, password})};
+			const resume = object['resume'] === undefined ? undefined : parseResume(object['resume']);
+			if (typeof resume === 'string') {
+				return bad(resume);
+			}
+
+			return {ok: true, request: withId(resume === undefined ? {type: 'login', user, password} : {type: 'login', user, password, resume})};
 		}
 
 		case 'command': {
@@ -168,18 +246,31 @@ export function parseClientRequest(line: string): RequestParseResult {
 			return {ok: true, request: withId({type: 'command', line: commandLine})};
 		}
 
+		case 'mark_read': {
+			const {conversation, seq} = object;
+			if (typeof conversation !== 'string') {
+				return bad('mark_read needs a string field "conversation" (#group, @user or *)');
+			}
+
+			if (seq !== undefined && (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0)) {
+				return bad('"seq" must be a whole number >= 0');
+			}
+
+			return {ok: true, request: withId(seq === undefined ? {type: 'mark_read', conversation} : {type: 'mark_read', conversation, seq})};
+		}
+
 		case 'ping': {
 			return {ok: true, request: withId({type: 'ping'})};
 		}
 
 		default: {
-			return bad('"type" must be one of hello, login, command, ping');
+			return bad('"type" must be one of hello, login, command, mark_read, ping');
 		}
 	}
 }
 
 const serverEventTypes = new Set<string>([
-	'welcome', 'login_ok', 'ok', 'error', 'msg', 'broadcast', 'group_msg', 'presence', 'membership', 'notice', 'pong', 'bye',
+	'welcome', 'login_ok', 'ok', 'error', 'msg', 'broadcast', 'group_msg', 'presence', 'membership', 'notice', 'pong', 'bye', 'gap', 'resumed', 'read',
 ]);
 
 /**

@@ -1,4 +1,5 @@
 export * from './commands.js';
+export * from './conversation.js';
 export * from './events.js';
 export * from './framing.js';
 export * from './limits.js';
