@@ -1,4 +1,4 @@
-// TUI benchmark: the real chat screen, a real server, 10 000 messages of history, 50 incoming
+// TUI benchmark: the real chat screen, a real server, 10 000 stored messages of history, 50 incoming
 // messages per second and a typist. Prints render time per frame, keystroke-to-frame latency
 // and heap. Run alone with `node dist/bench/tui.js [--quick]`, or from bench/run.ts.
 import {EventEmitter} from 'node:events';
@@ -7,7 +7,7 @@ import process from 'node:process';
 import {render} from 'ink';
 import {startServer} from '../server/index.js';
 import {ChatConnection} from '../source/client/connection.js';
-import type {GroupMessage} from '../source/protocol/index.js';
+import {MAX_HISTORY_COUNT, parseCommand} from '../source/protocol/index.js';
 import {ChatScreen} from '../source/ui/components/ChatScreen.js';
 import {ChatSession} from '../source/ui/session.js';
 import {chatReducer, initialChatState} from '../source/ui/state/chat-reducer.js';
@@ -75,22 +75,42 @@ function* typist(): Generator<string> {
 
 export async function runTuiBench(options: {quick: boolean}): Promise<Record<string, number>> {
 	const durationMs = options.quick ? 3000 : 10_000;
-	const server = await startServer({host: '127.0.0.1', port: 0, usersFile, rate: 0});
+	const server = await startServer({host: '127.0.0.1', port: 0, usersFile, rate: 0, data: ':memory:'});
 	const {host, port} = server.address;
 	const bob = await ChatConnection.open({host, port, user: 'bob', password: 'builder'});
 	await bob.request('/create_group bench');
+	// Membership belongs to the name: alice joins, leaves, and comes back to a stored history.
+	const joining = await ChatConnection.open({host, port, user: 'alice', password: 'wonderland'});
+	await joining.request('/join_group bench');
+	await joining.close();
+
+	// The history is real: stored by the server, then fetched by the view page by page, as the TUI
+	// does when scrolling back.
+	for (let sent = 0; sent < historySize; sent += 500) {
+		await Promise.all(Array.from({length: Math.min(500, historySize - sent)}, async (_, index) => {
+			const number = sent + index;
+			const from = number % 3 === 0 ? 'carol' : 'dave';
+			const text = `history line ${number}: ${'lorem ipsum dolor sit amet '.repeat(1 + (number % 4))}`;
+			return bob.request(`/group_msg bench ${from} said: ${text}`);
+		}));
+	}
+
 	const session = await ChatSession.open({host, port, user: 'alice', password: 'wonderland', pingIntervalMs: 2000});
-	await session.send('/join_group bench');
+	let state = chatReducer(initialChatState({me: 'alice', server: `${host}:${port}`}), {type: 'select', key: '#bench'});
+	let before: number | undefined;
+	do {
+		const line = before === undefined ? `/history #bench ${MAX_HISTORY_COUNT}` : `/history #bench before ${before} ${MAX_HISTORY_COUNT}`;
+		const parsed = parseCommand(line);
+		const reply = await session.send(line);
+		if (!parsed.ok || reply.type !== 'ok' || reply.command !== 'history') {
+			throw new Error(`cannot load the bench history: ${JSON.stringify(reply)}`);
+		}
 
-	const ts = new Date().toISOString();
-	const history: GroupMessage[] = Array.from({length: historySize}, (_, index) => ({
-		type: 'group_msg', id: index + 1, ts, from: index % 3 === 0 ? 'carol' : 'dave', group: 'bench',
-		text: `history line ${index}: ${'lorem ipsum dolor sit amet '.repeat(1 + (index % 4))}`,
-	}));
-	let state = initialChatState({me: 'alice', server: `${host}:${port}`});
-	state = chatReducer(state, {type: 'server_events', events: history});
-	state = chatReducer(state, {type: 'select', key: '#bench'});
+		state = chatReducer(state, {type: 'reply', command: parsed.command, reply, silent: true});
+		before = reply.more ? reply.messages[0]?.seq : undefined;
+	} while (before !== undefined);
 
+	state = {...state, requests: []};
 	const stdout = new FakeStdout();
 	const stdin = new FakeStdin();
 	const inkRenderMs: number[] = [];

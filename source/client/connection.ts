@@ -9,6 +9,7 @@ import {
 	type ErrorReply,
 	type OkReply,
 	type RequestId,
+	type ResumePoints,
 	type ServerEvent,
 } from '../protocol/index.js';
 
@@ -23,6 +24,12 @@ export type ConnectionOptions = {
 	readonly presence?: boolean;
 	/** Give up connecting and logging in after this long (ms). */
 	readonly timeoutMs?: number;
+	/**
+	The newest seq held per conversation (`{"#dev": 41, "@bob": 7, "*": 0}`): after `login_ok` the
+	server sends exactly the messages after these (or a `gap` and the newest ones), then `resumed`.
+	Left out or empty: no resume (stored direct messages still come after `login_ok`).
+	*/
+	readonly resume?: ResumePoints;
 	/**
 	Called for every event from the first one (`welcome`) on. A listener added after open() resolves
 	can miss events that arrived in the same chunk as `login_ok`; this one cannot.
@@ -126,6 +133,12 @@ export class ChatConnection extends EventEmitter<Events> {
 		}
 
 		return this.#send({type: 'command', id, line}, id);
+	}
+
+	/** Move the read marker of `conversation` (`#dev`, `@bob`, `*`) up to `seq`; the reply says where it is now. */
+	async markRead(conversation: string, seq: number): Promise<CommandReply> {
+		const id = this.#freeId();
+		return this.#send({type: 'mark_read', id, conversation, seq}, id);
 	}
 
 	/** Stop reading from the server (events wait in the socket) until resume(): for a consumer that cannot keep up. */
@@ -250,7 +263,8 @@ export class ChatConnection extends EventEmitter<Events> {
 
 			this.on('event', onEvent);
 			this.on('close', onClose);
-			this.#socket.write(encodeEvent({type: 'hello', protocol: PROTOCOL_VERSION, client: options.client ?? 'natter', presence: options.presence ?? true}));
+			const resume = options.resume && Object.keys(options.resume).length > 0 ? {resume: options.resume} : {};
+			this.#socket.write(encodeEvent({type: 'hello', protocol: PROTOCOL_VERSION, client: options.client ?? 'natter', presence: options.presence ?? true, ...resume}));
 			this.#socket.write(encodeEvent({type: 'login', id: 'login', user: options.user, password: options.password}));
 		});
 	}

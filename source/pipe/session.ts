@@ -1,6 +1,7 @@
 import type {Readable, Writable} from 'node:stream';
 import {ChatConnection, ConnectError, type CloseInfo, type CommandReply} from '../client/connection.js';
 import {formatCommand, LineFramer, MAX_LINE_BYTES, parseCommand, type ErrorReply, type Frame, type RequestId} from '../protocol/index.js';
+import type {CursorFile} from './cursor.js';
 import {EventOutput} from './event-output.js';
 import type {PipeSettings} from './settings.js';
 
@@ -8,6 +9,8 @@ export type PipeStreams = {
 	readonly input: Readable;
 	readonly output: Writable;
 	readonly errors: Writable;
+	/** `--cursor`: resume from its points at login, keep it up to date with every message written out. */
+	readonly cursor?: CursorFile;
 };
 
 /** How long to wait for the server to close after our `/exit` was answered. */
@@ -26,7 +29,23 @@ Commands go one at a time: the next line is read once the previous one is answer
 replies in input order even for errors found here, bounds memory whatever the input, and lets a
 command refused by the server's flood control be sent again without overtaking the next one.
 */
-export async function runPipe(settings: PipeSettings, {input, output, errors}: PipeStreams): Promise<number> {
+export async function runPipe(settings: PipeSettings, streams: PipeStreams): Promise<number> {
+	const {cursor, errors} = streams;
+	const code = await runSession(settings, streams);
+	if (!cursor) {
+		return code;
+	}
+
+	await cursor.flush();
+	if (cursor.error) {
+		errors.write(`natter pipe: cannot write the cursor file ${cursor.path}: ${cursor.error.message}\n`);
+		return 1;
+	}
+
+	return code;
+}
+
+async function runSession(settings: PipeSettings, {input, output, errors, cursor}: PipeStreams): Promise<number> {
 	const events = new EventOutput(output);
 	/** Request id of the command waiting for its reply; a `rate_limited` refusal of it is retried, not shown. */
 	let inFlight: RequestId | undefined;
@@ -40,12 +59,14 @@ export async function runPipe(settings: PipeSettings, {input, output, errors}: P
 		connection = await ChatConnection.open({
 			...settings,
 			client: 'natter-pipe',
+			...(cursor ? {resume: cursor.points} : {}),
 			onEvent(event) {
 				if (event.type === 'error' && event.code === 'rate_limited' && event.id !== undefined && event.id === inFlight) {
 					return;
 				}
 
 				events.write(event);
+				cursor?.observe(event);
 			},
 		});
 	} catch (error) {

@@ -9,13 +9,15 @@ type Props = {
 	readonly user?: string;
 	/** Already logged in (natter demo): skip the login screen. */
 	readonly session?: ChatSession;
+	/** A line shown in All when the chat opens. */
+	readonly notice?: string;
 };
 
 /** The login screen until a login succeeds, then the chat. */
-export default function App({host, port, user, session: given}: Props) {
+export default function App({host, port, user, session: given, notice}: Props) {
 	const [session, setSession] = useState<ChatSession | undefined>(given);
 	if (session) {
-		return <ChatScreen session={session}/>;
+		return <ChatScreen session={session} notice={notice}/>;
 	}
 
 	return (

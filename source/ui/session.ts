@@ -1,6 +1,6 @@
 import {EventEmitter} from 'node:events';
 import {ChatConnection, ConnectError, type CloseInfo, type CommandReply, type ConnectionOptions} from '../client/connection.js';
-import type {ServerEvent} from '../protocol/index.js';
+import type {ResumePoints, ServerEvent} from '../protocol/index.js';
 
 export type SessionState =
 	| {readonly state: 'online'}
@@ -8,7 +8,7 @@ export type SessionState =
 	| {readonly state: 'offline'; readonly reason: string};
 
 type SessionEvents = {
-	/** Server events, batched per turn of the event loop; replies to requests are not included. */
+	/** Server events, batched per turn of the event loop: each login's `login_ok`, then what the server pushes (replies to requests are not included). */
 	events: [events: ServerEvent[]];
 	state: [state: SessionState];
 	/** Logged in, first time or again after a reconnect: time to fetch groups and users. */
@@ -59,6 +59,8 @@ export class ChatSession extends EventEmitter<SessionEvents> {
 	#closing = false;
 	#pingTimer: NodeJS.Timeout | undefined;
 	#retryTimer: NodeJS.Timeout | undefined;
+	/** Asked at every reconnect: the newest seq the view holds per conversation, so the server sends just what was missed. */
+	resumePoints: (() => ResumePoints) | undefined;
 
 	/** Connect and log in; events that arrive with the login reply are kept for the first listener. */
 	static async open(options: SessionOptions): Promise<ChatSession> {
@@ -105,6 +107,16 @@ export class ChatSession extends EventEmitter<SessionEvents> {
 		return connection.request(line);
 	}
 
+	/** Move a read marker (`mark_read`); rejects with a ConnectError while the connection is down. */
+	async markRead(conversation: string, seq: number): Promise<CommandReply> {
+		const connection = this.#connection;
+		if (!connection || connection.closed || this.#state.state !== 'online') {
+			throw new ConnectError('not connected', 'closed');
+		}
+
+		return connection.markRead(conversation, seq);
+	}
+
 	/** Leave: `/exit` to the server, stop reconnecting and pinging. */
 	async close(): Promise<void> {
 		this.#closing = true;
@@ -138,8 +150,9 @@ export class ChatSession extends EventEmitter<SessionEvents> {
 	}
 
 	#onEvent(event: ServerEvent): void {
-		// Replies reach their caller through `send`; only what the server pushes goes to the queue.
-		if (event.type === 'welcome' || event.type === 'login_ok' || event.type === 'pong' || event.type === 'ok') {
+		// Replies reach their caller through `send`; only what the server pushes goes to the queue,
+		// and `login_ok`, whose conversation summary (unread counts, read markers) the view starts from.
+		if (event.type === 'welcome' || event.type === 'pong' || event.type === 'ok') {
 			return;
 		}
 
@@ -203,7 +216,8 @@ export class ChatSession extends EventEmitter<SessionEvents> {
 		}
 
 		try {
-			const {connection, early} = await openBuffered(this.options);
+			const resume = this.resumePoints?.();
+			const {connection, early} = await openBuffered(resume ? {...this.options, resume} : this.options);
 			if (this.#closing) {
 				connection.destroy();
 				return;

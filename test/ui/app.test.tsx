@@ -7,7 +7,8 @@ import {ChatConnection} from '../../source/client/connection.js';
 import App from '../../source/ui/app.js';
 import {ChatSession, type SessionOptions} from '../../source/ui/session.js';
 import type {NatterServer} from '../../server/index.js';
-import {keys, renderScreen, startTestServer, type Screen} from './helpers/ink.js';
+import {keys, renderScreen, type Screen} from './helpers/ink.js';
+import {startTestServer} from './helpers/server.js';
 import {nextEvent} from '../helpers/next-event.js';
 
 const passwords: Record<string, string> = {alice: 'wonderland', bob: 'builder', carol: 'singer'};

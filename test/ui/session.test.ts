@@ -4,7 +4,7 @@ import {join} from 'node:path';
 import {expect, test} from 'vitest';
 import {startServer} from '../../server/index.js';
 import {ChatSession, type SessionState} from '../../source/ui/session.js';
-import {startTestServer, usersFile} from './helpers/ink.js';
+import {startTestServer, usersFile} from './helpers/server.js';
 
 test('a lost connection is retried with doubling delays up to the cap; close() stops the retries', async () => {
 	const server = await startTestServer();

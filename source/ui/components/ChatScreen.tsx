@@ -3,9 +3,11 @@ import {Box, useApp, useInput} from 'ink';
 import {sanitizeText} from '../../protocol/index.js';
 import {keyEventTick} from '../hooks/key-tick.js';
 import {useChatSession} from '../hooks/use-chat-session.js';
+import {useHistoryRequests} from '../hooks/use-history-requests.js';
+import {useReadMarkers} from '../hooks/use-read-markers.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
 import type {ChatSession} from '../session.js';
-import {activeConversation} from '../state/chat-reducer.js';
+import {activeConversation, chatReducer, firstNewLine} from '../state/chat-reducer.js';
 import {conversationOrder} from '../state/conversations.js';
 import {initialChatState, initialScreenState, screenReducer} from '../state/screen-reducer.js';
 import {planSubmission} from '../state/submission.js';
@@ -13,13 +15,15 @@ import type {ChatState} from '../state/types.js';
 import {ConversationPanel, type ConversationSummary} from './ConversationPanel.js';
 import {HintLine} from './HintLine.js';
 import {InputPanel} from './InputPanel.js';
-import {conversationTitle, MessagePanel, messageRows, visibleLines} from './MessagePanel.js';
+import {conversationTitle, MessagePanel, messageRows, topHint, visibleLines} from './MessagePanel.js';
 import {StatusBar} from './StatusBar.js';
 
 type Props = {
 	readonly session: ChatSession;
 	/** Start from this state instead of an empty one (the benchmark preloads history). */
 	readonly initialState?: ChatState;
+	/** A line shown in All when the screen opens (natter demo says where it keeps its data). */
+	readonly notice?: string;
 };
 
 /** Fixed rows: status line, hint line, and the input box (3 with its border). */
@@ -53,17 +57,22 @@ function useSummaries(state: ChatState): readonly ConversationSummary[] {
 	return previous.current;
 }
 
-export function ChatScreen({session, initialState}: Props) {
+export function ChatScreen({session, initialState, notice}: Props) {
 	const {exit} = useApp();
 	const {columns, rows} = useTerminalSize();
-	const [screen, dispatch] = useReducer(screenReducer, undefined, () => initialScreenState(initialState ?? initialChatState({
-		me: session.user,
-		server: `${session.options.host}:${session.options.port}`,
-	})));
+	const [screen, dispatch] = useReducer(screenReducer, undefined, () => {
+		const chat = initialState ?? initialChatState({
+			me: session.user,
+			server: `${session.options.host}:${session.options.port}`,
+		});
+		return initialScreenState(notice === undefined ? chat : chatReducer(chat, {type: 'notice', level: 'info', text: notice}));
+	});
 	const {chat: state, input} = screen;
 	const latest = useRef(state);
 	latest.current = state;
 	useChatSession(session, dispatch, () => latest.current);
+	useHistoryRequests(session, state.requests, dispatch);
+	useReadMarkers(session, state, dispatch);
 	const leaving = useRef(false);
 
 	const leave = useCallback(() => {
@@ -84,7 +93,8 @@ export function ChatScreen({session, initialState}: Props) {
 
 	const {mainHeight, sidebarWidth, messageWidth} = layout(columns, rows);
 	const conversation = activeConversation(state);
-	const pageSize = Math.max(1, messageRows(mainHeight) - 1);
+	const messageRowCount = messageRows(mainHeight);
+	const pageSize = Math.max(1, messageRowCount - 1);
 
 	useInput((text, key) => {
 		if (key.ctrl && (text === 'c' || text === 'd')) {
@@ -99,9 +109,9 @@ export function ChatScreen({session, initialState}: Props) {
 		}
 
 		if (key.pageUp || key.pageDown) {
-			dispatch({type: 'scroll', to: key.pageUp ? 'page_up' : 'page_down', pageSize});
+			dispatch({type: 'scroll', to: key.pageUp ? 'page_up' : 'page_down', pageSize, rows: messageRowCount});
 		} else if (key.end || key.home) {
-			dispatch({type: 'scroll', to: key.end ? 'bottom' : 'top', pageSize});
+			dispatch({type: 'scroll', to: key.end ? 'bottom' : 'top', pageSize, rows: messageRowCount});
 		} else if (key.upArrow || key.downArrow) {
 			dispatch({type: 'history', step: key.upArrow ? -1 : 1});
 		} else if (key.tab && !key.shift) {
@@ -158,6 +168,7 @@ export function ChatScreen({session, initialState}: Props) {
 
 	const summaries = useSummaries(state);
 	const visible = useMemo(() => visibleLines(conversation, mainHeight), [conversation, mainHeight]);
+	const newLineKey = useMemo(() => firstNewLine(conversation), [conversation]);
 	const target = conversation.kind === 'all' ? 'All' : `${conversation.kind === 'group' ? '#' : '@'}${sanitizeText(conversation.name)}`;
 	return (
 		<Box flexDirection="column" width={columns} height={rows - 1}>
@@ -166,7 +177,15 @@ export function ChatScreen({session, initialState}: Props) {
 				{sidebarWidth > 0
 					? <ConversationPanel conversations={summaries} active={state.active} online={state.online} width={sidebarWidth} height={mainHeight}/>
 					: null}
-				<MessagePanel title={conversationTitle(conversation)} lines={visible} scroll={conversation.scroll} width={messageWidth} height={mainHeight}/>
+				<MessagePanel
+					title={conversationTitle(conversation)}
+					lines={visible}
+					scroll={conversation.scroll}
+					width={messageWidth}
+					height={mainHeight}
+					newLineKey={newLineKey}
+					top={topHint(conversation, mainHeight)}
+				/>
 			</Box>
 			<HintLine width={columns} completion={input.completion} scroll={conversation.scroll} target={target}/>
 			<InputPanel target={target} value={input.value} version={input.version} width={columns} onChange={onChange} onSubmit={onSubmit}/>

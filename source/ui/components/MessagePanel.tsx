@@ -4,6 +4,9 @@ import {sanitizeText} from '../../protocol/index.js';
 import {formatTime, nameColor} from '../format.js';
 import type {Conversation, Line} from '../state/types.js';
 
+/** What the top of the view says when it shows the oldest line held. */
+export type TopHint = 'loading' | 'older' | 'loading_older' | undefined;
+
 type Props = {
 	readonly title: string;
 	/** Only the lines that can show (see `visibleLines`): props stay small, whatever the history. */
@@ -12,13 +15,34 @@ type Props = {
 	readonly scroll: number;
 	readonly width: number;
 	readonly height: number;
+	/** The line the "new messages" divider goes above. */
+	readonly newLineKey?: number;
+	/** Shown above the oldest line when it is in view. */
+	readonly top?: TopHint;
 };
 
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
 const LineRow = memo(function LineRow({line}: {readonly line: Line}) {
-	if (line.kind !== 'message') {
-		return line.kind === 'info'
-			? <Text dimColor wrap="wrap">{`  ${sanitizeText(line.text)}`}</Text>
-			: <Text color="red" wrap="wrap">{`! ${sanitizeText(line.text)}`}</Text>;
+	switch (line.kind) {
+		case 'info': {
+			return <Text dimColor wrap="wrap">{`  ${sanitizeText(line.text)}`}</Text>;
+		}
+
+		case 'error': {
+			return <Text color="red" wrap="wrap">{`! ${sanitizeText(line.text)}`}</Text>;
+		}
+
+		case 'gap': {
+			const missing = plural(line.before - line.after - 1, 'earlier message');
+			return line.loading
+				? <Text color="yellow" wrap="truncate-end">{`… loading ${missing}`}</Text>
+				: <Text color="yellow" wrap="truncate-end">{`… ${missing} not loaded (PgUp)`}</Text>;
+		}
+
+		case 'message': {
+			break;
+		}
 	}
 
 	const from = sanitizeText(line.from);
@@ -32,6 +56,12 @@ const LineRow = memo(function LineRow({line}: {readonly line: Line}) {
 		</Text>
 	);
 });
+
+const topText: Record<Exclude<TopHint, undefined>, string> = {
+	loading: 'Loading history…',
+	older: '… earlier messages: PgUp loads them',
+	loading_older: '… loading earlier messages',
+};
 
 export function conversationTitle(conversation: Pick<Conversation, 'kind' | 'name'>): string {
 	switch (conversation.kind) {
@@ -64,8 +94,25 @@ export function visibleLines(conversation: Pick<Conversation, 'lines' | 'scroll'
 	return conversation.lines.slice(Math.max(0, end - rows), end);
 }
 
+/** What to say above the oldest line, when it is in view: history on its way, or more of it to fetch with PageUp. */
+export function topHint(conversation: Pick<Conversation, 'lines' | 'scroll' | 'history' | 'hasOlder' | 'loadingOlder'>, height: number): TopHint {
+	if (conversation.lines.length - conversation.scroll > messageRows(height)) {
+		return undefined;
+	}
+
+	if (conversation.history === 'loading') {
+		return 'loading';
+	}
+
+	if (conversation.loadingOlder) {
+		return 'loading_older';
+	}
+
+	return conversation.history === 'loaded' && conversation.hasOlder ? 'older' : undefined;
+}
+
 /** The open conversation, pinned to the bottom. */
-export const MessagePanel = memo(function MessagePanel({title, lines: visible, scroll, width, height}: Props) {
+export const MessagePanel = memo(function MessagePanel({title, lines: visible, scroll, width, height, newLineKey, top}: Props) {
 	const rows = messageRows(height);
 	return (
 		<Box flexDirection="column" borderStyle="round" borderColor="gray" width={width} height={height} paddingX={1}>
@@ -77,9 +124,17 @@ export const MessagePanel = memo(function MessagePanel({title, lines: visible, s
 			</Box>
 			<Box height={rows} overflow="hidden" flexDirection="column" justifyContent="flex-end">
 				<Box flexDirection="column" flexShrink={0}>
-					{visible.length === 0
+					{top ? <Text dimColor wrap="truncate-end">{topText[top]}</Text> : null}
+					{visible.length === 0 && top === undefined
 						? <Text dimColor>No messages yet.</Text>
-						: visible.map(line => <LineRow key={line.key} line={line}/>)}
+						: visible.map(line => (line.key === newLineKey
+							? (
+								<Box key={line.key} flexDirection="column" flexShrink={0}>
+									<Text color="yellow" wrap="truncate-end">{'── new messages ──'}</Text>
+									<LineRow line={line}/>
+								</Box>
+							)
+							: <LineRow key={line.key} line={line}/>))}
 				</Box>
 			</Box>
 		</Box>

@@ -2,6 +2,7 @@ import {useEffect, useRef, type Dispatch} from 'react';
 import {parseCommand, type ServerEvent} from '../../protocol/index.js';
 import type {ChatSession, SessionState} from '../session.js';
 import type {ChatAction} from '../state/chat-reducer.js';
+import {resumePoints} from '../state/conversations.js';
 import type {ChatState} from '../state/types.js';
 
 function describe(state: SessionState): ChatAction {
@@ -33,7 +34,10 @@ export function groupRestoreLines(view: ChatState, serverGroups: ReadonlyArray<{
 		.map(conversation => `${onServer.has(conversation.name) ? '/join_group' : '/create_group'} ${conversation.name}`);
 }
 
-/** Feed a session's events, state and lag into the chat reducer; on every login refresh users and groups and restore the view's groups. */
+/**
+Feed a session's events, state and lag into the chat reducer; on every login refresh users and
+groups and restore the view's groups; on every reconnect resume from what the view holds.
+*/
 export function useChatSession(session: ChatSession, dispatch: Dispatch<ChatAction>, view: () => ChatState): void {
 	// Read at login time; kept in a ref so a new function each render does not restart the session.
 	const viewRef = useRef(view);
@@ -79,6 +83,8 @@ export function useChatSession(session: ChatSession, dispatch: Dispatch<ChatActi
 			});
 		};
 
+		// A reconnect resumes from the newest message the view holds in each conversation.
+		session.resumePoints = () => resumePoints(viewRef.current());
 		session.on('events', onEvents);
 		session.on('state', onState);
 		session.on('lag', onLag);
@@ -90,6 +96,7 @@ export function useChatSession(session: ChatSession, dispatch: Dispatch<ChatActi
 			session.off('state', onState);
 			session.off('lag', onLag);
 			session.off('online', onOnline);
+			session.resumePoints = undefined;
 		};
 	}, [session, dispatch]);
 }

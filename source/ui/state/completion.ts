@@ -60,6 +60,21 @@ export function complete(line: string, sources: CompletionSources): Completion |
 				break;
 			}
 
+			case 'conversation': {
+				const conversations = ['*', ...sources.groups.map(group => `#${group}`), ...sources.users.map(user => `@${user}`)];
+				candidates = matching(word, conversations, name => name);
+				break;
+			}
+
+			case 'paging': {
+				candidates = matching(word, ['before', 'after'], name => name);
+				break;
+			}
+
+			case 'seq': {
+				return undefined;
+			}
+
 			case 'command': {
 				candidates = matching(word.replace(/^\//, ''), commandSpecs.map(spec => spec.name), name => name);
 				break;

@@ -3,9 +3,9 @@ import {afterEach, describe, expect, test} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {ConversationPanel} from '../../../source/ui/components/ConversationPanel.js';
 import {InputPanel} from '../../../source/ui/components/InputPanel.js';
-import {conversationTitle, MessagePanel, visibleLines} from '../../../source/ui/components/MessagePanel.js';
+import {conversationTitle, MessagePanel, topHint, visibleLines} from '../../../source/ui/components/MessagePanel.js';
 import {emptyConversation} from '../../../source/ui/state/conversations.js';
-import type {Conversation, Line} from '../../../source/ui/state/types.js';
+import type {Conversation, Line, MessageLine} from '../../../source/ui/state/types.js';
 import {renderScreen} from '../helpers/ink.js';
 
 afterEach(() => {
@@ -16,7 +16,7 @@ afterEach(() => {
 
 const ts = '2026-11-25T12:00:00.000Z';
 let key = 1;
-const message = (from: string, text: string, extra: Partial<Line> = {}): Line => ({kind: 'message', key: key++, id: key, ts, from, text, mine: false, mention: false, ...extra} as Line);
+const message = (from: string, text: string, extra: Partial<MessageLine> = {}): Line => ({kind: 'message', key: key++, msgid: `m${key}`, seq: key, epoch: 0, ts, from, text, mine: false, mention: false, ...extra});
 function Panel({conversation, width, height}: {readonly conversation: Conversation; readonly width: number; readonly height: number}) {
 	return <MessagePanel title={conversationTitle(conversation)} lines={visibleLines(conversation, height)} scroll={conversation.scroll} width={width} height={height}/>;
 }
@@ -63,6 +63,38 @@ describe('MessagePanel', () => {
 		expect(back).toContain('line 9899');
 		expect(back).not.toContain('line 9900');
 		expect(back).toContain('↓ 100 newer');
+	});
+});
+
+describe('MessagePanel: history', () => {
+	test('a gap says how many messages are missing and that PgUp loads them; the "new messages" line sits above the first unread', () => {
+		const first = message('bob', 'before the gap');
+		const gap: Line = {kind: 'gap', key: key++, epoch: 0, after: 41, before: 305, loading: false};
+		const unread = message('bob', 'first unread');
+		const conversation = withLines(emptyConversation('#dev', 'group', 'dev'), [first, gap, message('bob', 'after the gap'), unread, message('bob', 'second unread')]);
+		const frame = renderScreen(<MessagePanel title="#dev" lines={visibleLines(conversation, 12)} scroll={0} width={60} height={12} newLineKey={unread.key}/>).frame();
+		const rows = frame.split('\n').map(row => row.replaceAll('│', '').trim());
+		expect(rows).toContain('… 263 earlier messages not loaded (PgUp)');
+		const divider = rows.indexOf('── new messages ──');
+		expect(divider).toBeGreaterThan(rows.findIndex(row => row.includes('after the gap')));
+		expect(rows[divider + 1]).toContain('bob: first unread');
+		const loading = renderScreen(<MessagePanel title="#dev" lines={[{...gap, loading: true}]} scroll={0} width={60} height={8}/>).frame();
+		expect(loading).toContain('… loading 263 earlier messages');
+	});
+
+	test('above the oldest line: loading, or more to fetch with PgUp; nothing once the whole history is held', () => {
+		const conversation = {...withLines(emptyConversation('#dev', 'group', 'dev'), [message('bob', 'oldest held')]), history: 'loaded' as const, hasOlder: true};
+		const draw = (top: ReturnType<typeof topHint>) => renderScreen(<MessagePanel title="#dev" lines={visibleLines(conversation, 10)} scroll={0} width={60} height={10} top={top}/>).frame();
+		expect(topHint(conversation, 10)).toBe('older');
+		expect(draw(topHint(conversation, 10))).toContain('… earlier messages: PgUp loads them');
+		expect(topHint({...conversation, loadingOlder: true}, 10)).toBe('loading_older');
+		expect(draw('loading_older')).toContain('… loading earlier messages');
+		expect(topHint({...conversation, history: 'loading'}, 10)).toBe('loading');
+		expect(draw('loading')).toContain('Loading history…');
+		expect(topHint({...conversation, hasOlder: false}, 10)).toBeUndefined();
+		// Scrolled so the oldest line is out of view: nothing to say up there.
+		const long = withLines(conversation, Array.from({length: 50}, (_, index) => message('bob', `l${index}`)));
+		expect(topHint({...long, hasOlder: true}, 10)).toBeUndefined();
 	});
 });
 

@@ -1,7 +1,5 @@
-import {fileURLToPath} from 'node:url';
 import {act, type ReactElement} from 'react';
 import {render} from 'ink-testing-library';
-import {startServer, type NatterServer} from '../../../server/index.js';
 
 (globalThis as {IS_REACT_ACT_ENVIRONMENT?: boolean}).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -86,10 +84,4 @@ export function renderScreen(element: ReactElement, size = {columns: 100, rows: 
 			});
 		},
 	};
-}
-
-export const usersFile = fileURLToPath(new URL('../../../users.txt', import.meta.url));
-
-export async function startTestServer(port = 0): Promise<NatterServer> {
-	return startServer({host: '127.0.0.1', port, usersFile, rate: 0, failureDelay: {baseMs: 1, capMs: 1}});
 }

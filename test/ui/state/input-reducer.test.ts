@@ -62,6 +62,14 @@ describe('Tab completion', () => {
 		expect(complete('/users x', sources)).toBeUndefined();
 	});
 
+	test('/history and /read complete conversations (#group, @user, *) and the paging word', () => {
+		expect(complete('/history #d', sources)?.candidates).toEqual(['#dev ', '#design ']);
+		expect(complete('/read @b', sources)?.candidates).toEqual(['@bob ', '@bobby ']);
+		expect(complete('/history ', sources)?.candidates).toContain('* ');
+		expect(complete('/history #dev b', sources)?.candidates).toEqual(['before ']);
+		expect(complete('/read #dev 4', sources)).toBeUndefined();
+	});
+
 	test('repeated Tab cycles through the candidates and wraps', () => {
 		let state = run(initialInputState, typed('/msg b'));
 		const seen: string[] = [];
