@@ -1,0 +1,249 @@
+import path from 'node:path';
+import {afterEach, describe, expect, it} from 'vitest';
+import type {ChatStore} from '../../../server/core/store.js';
+import {BROADCAST_ID, dmConversationId, StoreUnavailableError} from '../../../server/core/store.js';
+import {MemoryStore} from '../../../server/store/memory-store.js';
+import {SqliteStore} from '../../../server/store/sqlite-store.js';
+import type {RetentionOptions, StoreStats} from '../../../server/store/state.js';
+import {broadcastMsg, dm, groupMsg, tempDirs} from './helpers.js';
+
+type TestStore = ChatStore & {prune(): Promise<void>; stats(): StoreStats};
+type Factory = (options?: RetentionOptions) => Promise<TestStore>;
+
+const tempDir = tempDirs();
+const kinds: ReadonlyArray<[string, Factory]> = [
+	['MemoryStore', async options => new MemoryStore(options)],
+	['SqliteStore (recent messages in memory)', async options => SqliteStore.open({file: path.join(tempDir(), 'natter.db'), ...options})],
+	// Every message indexed right after its commit: history reads go to the database.
+	['SqliteStore (indexed at once)', async options => SqliteStore.open({file: path.join(tempDir(), 'natter.db'), indexEvery: 1, ...options})],
+];
+
+const ab = dmConversationId('alice', 'bob');
+
+describe.each(kinds)('ChatStore contract: %s', (_name, make) => {
+	const open: TestStore[] = [];
+	afterEach(async () => {
+		await Promise.all(open.splice(0).map(async store => store.close()));
+	});
+	const store = async (options?: RetentionOptions): Promise<TestStore> => {
+		const made = await make(options);
+		open.push(made);
+		return made;
+	};
+
+	/** Appends `count` messages to #g (created by alice), one turn each batch of 25. */
+	async function fill(chat: ChatStore, count: number, group = 'g'): Promise<void> {
+		for (let start = 0; start < count; start += 25) {
+			const turn = [];
+			for (let i = start; i < Math.min(count, start + 25); i++) {
+				turn.push(chat.append(`#${group}`, groupMsg(group, 'alice', `m${i + 1}`)));
+			}
+
+			await Promise.all(turn);
+		}
+	}
+
+	it('gives seq 1, 2, 3… per conversation in call order and keeps the msgid', async () => {
+		const chat = await store();
+		const first = dm('alice', 'bob');
+		const results = await Promise.all([
+			chat.append(ab, first),
+			chat.append(ab, dm('bob', 'alice')),
+			chat.append(BROADCAST_ID, broadcastMsg('carol')),
+			chat.append(ab, dm('alice', 'bob')),
+		]);
+		expect(results.map(result => (result.ok ? result.message.seq : -1))).toEqual([1, 2, 1, 3]);
+		expect(results[0]).toEqual({ok: true, message: {...first, seq: 1}});
+		expect(await chat.lastSeq(ab)).toBe(3);
+		expect(await chat.lastSeq(BROADCAST_ID)).toBe(1);
+		expect(await chat.lastSeq('#nothing')).toBe(0);
+	});
+
+	it('lets a read see a write called before it, before the write resolves', async () => {
+		const chat = await store();
+		const pending = chat.append(ab, dm('alice', 'bob', 'early'));
+		const created = chat.createGroup('g', 'alice');
+		expect(await chat.lastSeq(ab)).toBe(1);
+		expect((await chat.history(ab, {limit: 10})).messages.map(message => message.text)).toEqual(['early']);
+		expect(await chat.members('g')).toEqual(new Set(['alice']));
+		await Promise.all([pending, created]);
+	});
+
+	it('pages history: newest first page, before, after, between, and more', async () => {
+		const chat = await store();
+		await fill(chat, 30);
+		const texts = (page: {messages: ReadonlyArray<{text: string}>}) => page.messages.map(message => message.text);
+		const newest = await chat.history('#g', {limit: 5});
+		expect(texts(newest)).toEqual(['m26', 'm27', 'm28', 'm29', 'm30']);
+		expect(newest.more).toBe(true);
+		const older = await chat.history('#g', {before: 26, limit: 5});
+		expect(older.messages.map(message => message.seq)).toEqual([21, 22, 23, 24, 25]);
+		expect(older.more).toBe(true);
+		const oldest = await chat.history('#g', {before: 4, limit: 5});
+		expect(oldest.messages.map(message => message.seq)).toEqual([1, 2, 3]);
+		expect(oldest.more).toBe(false);
+		const after = await chat.history('#g', {after: 10, limit: 3});
+		expect(after.messages.map(message => message.seq)).toEqual([11, 12, 13]);
+		expect(after.more).toBe(true);
+		const tail = await chat.history('#g', {after: 27, limit: 10});
+		expect(tail.messages.map(message => message.seq)).toEqual([28, 29, 30]);
+		expect(tail.more).toBe(false);
+		const between = await chat.history('#g', {after: 5, before: 9, limit: 10});
+		expect(between.messages.map(message => message.seq)).toEqual([6, 7, 8]);
+		expect(between.more).toBe(false);
+		expect(await chat.history('#g', {after: 30, limit: 10})).toEqual({messages: [], more: false});
+		const all = await chat.history('#g', {limit: 1000});
+		expect(all.messages).toHaveLength(30);
+		expect(all.more).toBe(false);
+		expect(all.messages[0]).toMatchObject({type: 'group_msg', group: 'g', from: 'alice', seq: 1, text: 'm1'});
+	});
+
+	it('gives an empty page for a conversation with no messages', async () => {
+		const chat = await store();
+		expect(await chat.history('#nowhere', {limit: 10})).toEqual({messages: [], more: false});
+		expect(await chat.history('@a,b', {after: 3, limit: 10})).toEqual({messages: [], more: false});
+	});
+
+	it('keeps DMs and broadcasts whole', async () => {
+		const chat = await store();
+		const sent = dm('bob', 'alice', 'yo');
+		const cast = broadcastMsg('carol', 'all');
+		await chat.append(ab, sent);
+		await chat.append(BROADCAST_ID, cast);
+		expect((await chat.history(ab, {limit: 1})).messages).toEqual([{...sent, seq: 1}]);
+		expect((await chat.history(BROADCAST_ID, {limit: 1})).messages).toEqual([{...cast, seq: 1}]);
+	});
+
+	it('creates groups and changes members', async () => {
+		const chat = await store();
+		expect(await chat.createGroup('g', 'alice')).toBe(true);
+		expect(await chat.createGroup('g', 'bob')).toBe(false);
+		expect(await chat.addMember('g', 'bob')).toBe('added');
+		expect(await chat.addMember('g', 'bob')).toBe('already_member');
+		expect(await chat.addMember('h', 'bob')).toBe('no_such_group');
+		expect(await chat.createGroup('h', 'bob')).toBe(true);
+		const before = await chat.members('g');
+		expect(await chat.removeMember('g', 'carol')).toBe('not_member');
+		expect(await chat.removeMember('x', 'carol')).toBe('no_such_group');
+		expect(await chat.removeMember('g', 'alice')).toBe('removed');
+		expect(before).toEqual(new Set(['alice', 'bob']));
+		expect(await chat.members('g')).toEqual(new Set(['bob']));
+		expect(await chat.members('x')).toBeUndefined();
+		expect((await chat.groupsOf('bob')).toSorted()).toEqual(['g', 'h']);
+		expect(await chat.groupsOf('alice')).toEqual([]);
+		const groups = await chat.groups();
+		expect(groups.map(group => [group.name, [...group.members]]).toSorted()).toEqual([['g', ['bob']], ['h', ['bob']]]);
+	});
+
+	it('drops a group with its last member, and a new group of that name goes on numbering', async () => {
+		const chat = await store();
+		await chat.createGroup('g', 'alice');
+		await fill(chat, 5);
+		expect(await chat.removeMember('g', 'alice')).toBe('removed_group');
+		expect(await chat.members('g')).toBeUndefined();
+		expect(await chat.groups()).toEqual([]);
+		expect(await chat.lastSeq('#g')).toBe(5);
+		expect(await chat.history('#g', {limit: 10})).toEqual({messages: [], more: false});
+		await chat.createGroup('g', 'bob');
+		const next = await chat.append('#g', groupMsg('g', 'bob', 'again'));
+		expect(next.ok && next.message.seq).toBe(6);
+		expect(await chat.history('#g', {limit: 10})).toEqual({messages: [next.ok && next.message], more: false});
+		expect(await chat.history('#g', {before: 6, limit: 10})).toEqual({messages: [], more: false});
+	});
+
+	it('moves read markers only forward and never past the last seq', async () => {
+		const chat = await store();
+		await chat.append(ab, dm('alice', 'bob'));
+		await chat.append(ab, dm('alice', 'bob'));
+		await chat.append(ab, dm('bob', 'alice'));
+		expect(await chat.markRead('bob', ab, 2)).toBe(2);
+		expect(await chat.markRead('bob', ab, 1)).toBe(2);
+		expect(await chat.markRead('bob', ab, 99)).toBe(3);
+		expect(await chat.markRead('bob', '#none', 5)).toBe(0);
+		expect(await chat.readMarkers('bob')).toEqual(new Map([[ab, 3]]));
+		expect(await chat.readMarkers('alice')).toEqual(new Map());
+	});
+
+	it('lists DM partners, most recently active first', async () => {
+		const chat = await store();
+		await chat.append(ab, dm('alice', 'bob'));
+		await chat.append(dmConversationId('alice', 'carol'), dm('carol', 'alice'));
+		await chat.append(dmConversationId('alice', 'dave'), dm('alice', 'dave'));
+		await chat.append(ab, dm('bob', 'alice'));
+		await chat.append(dmConversationId('bob', 'carol'), dm('bob', 'carol'));
+		expect(await chat.dmPartners('alice', 10)).toEqual([
+			{partner: 'bob', conversation: ab, lastSeq: 2},
+			{partner: 'dave', conversation: '@alice,dave', lastSeq: 1},
+			{partner: 'carol', conversation: '@alice,carol', lastSeq: 1},
+		]);
+		expect((await chat.dmPartners('alice', 2)).map(partner => partner.partner)).toEqual(['bob', 'dave']);
+		expect((await chat.dmPartners('carol', 10)).map(partner => partner.partner)).toEqual(['bob', 'alice']);
+		expect(await chat.dmPartners('erin', 10)).toEqual([]);
+	});
+
+	it('keeps undelivered DMs up to the mailbox cap, oldest first', async () => {
+		const chat = await store();
+		const first = await chat.append(ab, dm('alice', 'bob', 'one'), {undeliveredTo: 'bob', mailboxCap: 2});
+		const second = await chat.append(ab, dm('alice', 'bob', 'two'), {undeliveredTo: 'bob', mailboxCap: 2});
+		const third = await chat.append(ab, dm('alice', 'bob', 'three'), {undeliveredTo: 'bob', mailboxCap: 2});
+		expect(third).toEqual({ok: false, reason: 'mailbox_full'});
+		expect(await chat.lastSeq(ab)).toBe(2);
+		expect(await chat.undeliveredCount('bob')).toBe(2);
+		const waiting = await chat.undelivered('bob');
+		expect(waiting.map(message => message.text)).toEqual(['one', 'two']);
+		expect(first.ok && second.ok && waiting).toEqual([first.ok && first.message, second.ok && second.message]);
+		await chat.markDelivered('bob', waiting.slice(0, 1));
+		expect((await chat.undelivered('bob')).map(message => message.text)).toEqual(['two']);
+		const fourth = await chat.append(ab, dm('alice', 'bob', 'four'), {undeliveredTo: 'bob', mailboxCap: 2});
+		expect(fourth.ok && fourth.message.seq).toBe(3);
+		await chat.markDelivered('bob', await chat.undelivered('bob'));
+		expect(await chat.undeliveredCount('bob')).toBe(0);
+		expect(await chat.undelivered('bob')).toEqual([]);
+		const unlimited = await Promise.all(Array.from({length: 5}, async () => chat.append(ab, dm('alice', 'bob'), {undeliveredTo: 'bob'})));
+		expect(unlimited.every(result => result.ok)).toBe(true);
+		expect(await chat.undeliveredCount('bob')).toBe(5);
+	});
+
+	it('serves only the newest historyMax messages per conversation, seqs going on', async () => {
+		const chat = await store({historyMax: 10});
+		await fill(chat, 25);
+		const page = await chat.history('#g', {limit: 100});
+		expect(page.messages.map(message => message.seq)).toEqual(Array.from({length: 10}, (_, i) => i + 16));
+		expect(page.more).toBe(false);
+		expect(await chat.history('#g', {before: 17, limit: 5})).toEqual({messages: [expect.objectContaining({seq: 16})], more: false});
+		expect((await chat.history('#g', {after: 3, limit: 2})).messages.map(message => message.seq)).toEqual([16, 17]);
+		await chat.prune();
+		expect((await chat.history('#g', {limit: 100})).messages).toHaveLength(10);
+		const next = await chat.append('#g', groupMsg('g', 'alice'));
+		expect(next.ok && next.message.seq).toBe(26);
+		expect(await chat.lastSeq('#g')).toBe(26);
+	});
+
+	it('prunes messages older than historyDays, keeping the last seq', async () => {
+		let clock = Date.parse('2026-11-01T00:00:00Z');
+		const chat = await store({historyDays: 2, now: () => clock});
+		await fill(chat, 5);
+		await chat.append(ab, dm('alice', 'bob', 'old'));
+		clock += 36 * 3_600_000;
+		await fill(chat, 3);
+		clock += 36 * 3_600_000; // The first five are 72 h old, the last three 36 h.
+		await chat.prune();
+		const page = await chat.history('#g', {limit: 100});
+		expect(page.messages.map(message => message.text)).toEqual(['m1', 'm2', 'm3']);
+		expect(page.messages.map(message => message.seq)).toEqual([6, 7, 8]);
+		expect(page.more).toBe(false);
+		expect(await chat.history(ab, {limit: 10})).toEqual({messages: [], more: false});
+		expect(await chat.lastSeq(ab)).toBe(1);
+		const next = await chat.append(ab, dm('bob', 'alice'));
+		expect(next.ok && next.message.seq).toBe(2);
+	});
+
+	it('rejects every call after close', async () => {
+		const chat = await make();
+		await chat.append(ab, dm('alice', 'bob'));
+		await chat.close();
+		await expect(chat.append(ab, dm('alice', 'bob'))).rejects.toBeInstanceOf(StoreUnavailableError);
+		await expect(chat.history(ab, {limit: 1})).rejects.toBeInstanceOf(StoreUnavailableError);
+		await expect(chat.createGroup('g', 'alice')).rejects.toBeInstanceOf(StoreUnavailableError);
+	});
+});
