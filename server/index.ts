@@ -1,10 +1,12 @@
 import net from 'node:net';
 import type {Duplex} from 'node:stream';
 import {Authenticator} from './auth/authenticator.js';
-import {ChatCore} from './core/chat-core.js';
+import {ChatCore, defaultCoreLimits} from './core/chat-core.js';
+import type {ChatStore} from './core/store.js';
 import {silentLogger, type Logger} from './log.js';
 import {Connection, type ConnectionContext} from './net/connection.js';
 import {defaultFailureDelay, LoginThrottle, type FailureDelay} from './net/login-throttle.js';
+import {openStore, type StoreStats} from './store/index.js';
 import {SERVER_VERSION} from './version.js';
 
 export {createLogger, silentLogger, type Logger, type LogFormat} from './log.js';
@@ -34,6 +36,18 @@ export type ServerOptions = {
 	readonly authWorkers?: number;
 	/** How long a closing connection may take to flush before it is cut. Default 2000. */
 	readonly closeGraceMs?: number;
+	/** The SQLite data file, or `:memory:` (the default here; `natter serve` defaults to natter.db beside the users file). */
+	readonly data?: string;
+	/** Prune messages older than this many days (0: keep them). */
+	readonly historyDays?: number;
+	/** Keep at most this many messages per conversation (0: no limit). */
+	readonly historyMax?: number;
+	/** Undelivered DMs kept per offline user. Default 1000. */
+	readonly mailboxCap?: number;
+	/** Missed messages a resuming client gets per conversation before a gap. Default 1000. */
+	readonly resumeCap?: number;
+	/** A store to use instead of opening `data` (tests, or a store shared by nodes). Closed with the server. */
+	readonly store?: ChatStore;
 };
 
 export type NatterServer = {
@@ -46,6 +60,8 @@ export type NatterServer = {
 	handle(stream: Duplex, remote?: string): void;
 	/** Open connections, logged in or not. */
 	readonly connectionCount: number;
+	/** The store's commit figures, when it keeps them. */
+	storeStats(): StoreStats | undefined;
 };
 
 export const defaultServerOptions = {
@@ -63,10 +79,31 @@ const keepAliveDelayMs = 30_000;
 
 export async function startServer(options: ServerOptions): Promise<NatterServer> {
 	const logger = options.logger ?? silentLogger;
-	const authenticator = await Authenticator.open({usersFile: options.usersFile, workers: options.authWorkers});
-	const core = new ChatCore({isRegistered: user => authenticator.has(user)});
+	const store = options.store ?? await openStore({
+		data: options.data ?? ':memory:',
+		...(options.historyDays === undefined ? {} : {historyDays: options.historyDays}),
+		...(options.historyMax === undefined ? {} : {historyMax: options.historyMax}),
+	});
+	let authenticator: Authenticator;
+	try {
+		authenticator = await Authenticator.open({usersFile: options.usersFile, workers: options.authWorkers});
+	} catch (error) {
+		await store.close();
+		throw error;
+	}
+
+	const core = new ChatCore({
+		isRegistered: user => authenticator.has(user),
+		store,
+		limits: {
+			mailboxCap: options.mailboxCap ?? defaultCoreLimits.mailboxCap,
+			resumeCap: options.resumeCap ?? defaultCoreLimits.resumeCap,
+		},
+	});
 	const connections = new Set<Connection>();
+	let lastConnectionId = 0;
 	const context: ConnectionContext = {
+		nextId: () => ++lastConnectionId,
 		core,
 		verify: async (user, password) => authenticator.verify(user, password),
 		throttle: new LoginThrottle({delay: options.failureDelay ?? defaultFailureDelay}),
@@ -115,12 +152,13 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		});
 	} catch (error) {
 		await authenticator.close();
+		await store.close();
 		throw error;
 	}
 
 	const bound = listener.address() as net.AddressInfo;
 	const address = {host: bound.address, port: bound.port};
-	logger.log('info', 'listening', {host: address.host, port: address.port, users: authenticator.names().length, version: SERVER_VERSION});
+	logger.log('info', 'listening', {host: address.host, port: address.port, users: authenticator.names().length, data: options.store ? 'custom' : (options.data ?? ':memory:'), version: SERVER_VERSION});
 
 	const close = async () => {
 		const stopped = new Promise<void>(resolve => {
@@ -136,6 +174,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		await Promise.all(open.map(async connection => connection.closed));
 		await stopped;
 		await authenticator.close();
+		await store.close();
 		logger.log('info', 'stopped', {connections: open.length});
 	};
 
@@ -144,6 +183,9 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		handle,
 		get connectionCount() {
 			return connections.size;
+		},
+		storeStats() {
+			return 'stats' in store && typeof store.stats === 'function' ? (store.stats as () => StoreStats)() : undefined;
 		},
 		async close() {
 			closing ??= close();

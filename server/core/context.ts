@@ -1,22 +1,34 @@
 import type {Command, ErrorCode, ErrorReply, OkReply} from '../../source/protocol/index.js';
-import type {Presence} from './presence.js';
+import type {MsgidFactory} from './msgid.js';
+import type {Router} from './router.js';
 import type {SessionSink} from './session.js';
 import type {ChatStore} from './store.js';
 
 /** A command's one reply, before the edge adds the client's request id. */
 export type Reply = OkReply | ErrorReply;
 
+export type CoreLimits = {
+	/** Undelivered DMs kept per offline user; past it `/msg` answers mailbox_full. */
+	readonly mailboxCap: number;
+	/** Missed messages sent per conversation on resume; older ones become a `gap`. */
+	readonly resumeCap: number;
+	/** DM partners listed at login. */
+	readonly dmPartnersAtLogin: number;
+};
+
 /** What a command handler may touch. */
 export type CoreContext = {
-	readonly presence: Presence;
+	readonly router: Router;
 	readonly store: ChatStore;
+	readonly msgids: MsgidFactory;
+	readonly limits: CoreLimits;
 	/** Is `user` in users.txt (known, whether online or not)? */
 	isRegistered(user: string): boolean;
 	/** Server time as an ISO 8601 UTC string. */
 	timestamp(): string;
 };
 
-export type Handler<C extends Command> = (context: CoreContext, session: SessionSink, command: C) => Reply;
+export type Handler<C extends Command> = (context: CoreContext, session: SessionSink, command: C) => Promise<Reply>;
 
 export type HandlerTable = {readonly [K in Command['type']]: Handler<Extract<Command, {type: K}>>};
 

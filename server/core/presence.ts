@@ -1,4 +1,4 @@
-import type {OutboundEvent} from './outbound.js';
+import type {Envelope} from './envelope.js';
 import type {SessionSink} from './session.js';
 
 /**
@@ -64,13 +64,13 @@ export class Presence {
 	}
 
 	/** Delivers to every session of `user` but `except`; returns how many sessions got it. */
-	deliverToUser(user: string, event: OutboundEvent, except?: SessionSink): number {
+	deliverToUser(user: string, event: Envelope, except?: SessionSink): number {
 		const sessions = this.#sessions.get(user);
 		return sessions ? deliverTo(sessions, event, except) : 0;
 	}
 
 	/** Delivers a presence event to every watching session but `except`. */
-	deliverToWatchers(event: OutboundEvent, except?: SessionSink): void {
+	deliverToWatchers(event: Envelope, except?: SessionSink): void {
 		for (const session of this.#watchers) {
 			if (session !== except) {
 				session.deliver(event);
@@ -79,7 +79,7 @@ export class Presence {
 	}
 
 	/** Delivers to every session of every user but `except`; returns how many users got it. */
-	deliverToAll(event: OutboundEvent, except?: SessionSink): number {
+	deliverToAll(event: Envelope, except?: SessionSink): number {
 		let users = 0;
 		for (const sessions of this.#sessions.values()) {
 			if (deliverTo(sessions, event, except) > 0) {
@@ -91,7 +91,7 @@ export class Presence {
 	}
 }
 
-function deliverTo(sessions: readonly SessionSink[], event: OutboundEvent, except: SessionSink | undefined): number {
+function deliverTo(sessions: readonly SessionSink[], event: Envelope, except: SessionSink | undefined): number {
 	let delivered = 0;
 	// Stable while walked: a delivery never detaches a session synchronously (a dropped slow reader leaves on its close event).
 	for (let index = 0; index < sessions.length; index++) {

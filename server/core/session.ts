@@ -1,4 +1,4 @@
-import type {OutboundEvent} from './outbound.js';
+import type {Envelope} from './envelope.js';
 
 /**
 Where the core delivers events for one logged-in session. The core knows nothing about sockets:
@@ -13,5 +13,14 @@ export type SessionSink = {
 	storm of N logins N²/2 of them.
 	*/
 	readonly watchesPresence?: boolean;
-	deliver(event: OutboundEvent): void;
+	/** A live event routed to this session; while held (see `hold`), kept back in order. */
+	deliver(envelope: Envelope): void;
+	/** An event for this session alone, written at once even while live events are held (replies, backlog). */
+	send(envelope: Envelope): void;
+	/** Keep live deliveries back (while a backlog is sent first). */
+	hold(): void;
+	/** Write the live deliveries kept back, in order, but those `skip` says were already sent; then deliver as usual. */
+	release(skip: (envelope: Envelope) => boolean): void;
+	/** Resolves when the session's unsent output is small enough for more backlog. */
+	ready(): Promise<void>;
 };

@@ -33,9 +33,28 @@ export function renderTextLine(event: ServerEvent): string {
 			return `* ${event.user} ${event.online ? 'is online' : 'went offline'}`;
 		}
 
-		case 'ok':
+		case 'ok': {
+			if (event.command === 'history' && event.messages.length > 0) {
+				return `${event.messages.map(message => renderTextLine(message)).join('\n')}\nok: ${event.text}`;
+			}
+
+			return `ok: ${event.text}`;
+		}
+
 		case 'login_ok': {
 			return `ok: ${event.text}`;
+		}
+
+		case 'gap': {
+			return `* ${event.skipped} earlier messages of ${event.conversation} not shown (/history ${event.conversation} before ${event.before})`;
+		}
+
+		case 'resumed': {
+			return `* caught up: ${event.messages} missed messages`;
+		}
+
+		case 'read': {
+			return `* ${event.conversation} read up to ${event.seq}`;
 		}
 
 		case 'error': {

@@ -1,8 +1,11 @@
+import path from 'node:path';
 import process from 'node:process';
 import meow from 'meow';
 import {UsersFileError} from '../../server/auth/users-file.js';
 import {createLogger, defaultServerOptions, startServer, type LogFormat, type NatterServer} from '../../server/index.js';
+import {defaultCoreLimits} from '../../server/core/chat-core.js';
 import {logFormats} from '../../server/log.js';
+import {DEFAULT_HISTORY_DAYS, DEFAULT_HISTORY_MAX} from '../../server/store/index.js';
 
 const help = `
 	Usage
@@ -18,6 +21,13 @@ const help = `
 	  --host HOST           ${defaultServerOptions.host}      NATTER_HOST           address to listen on
 	  --port PORT           ${defaultServerOptions.port}          NATTER_PORT           TCP port; 0 picks a free one
 	  --users FILE          ./users.txt    NATTER_USERS          the users file (natter users --help)
+	  --data FILE           natter.db      NATTER_DATA           the SQLite data file (groups, messages,
+	                        beside the                           read markers, undelivered DMs);
+	                        users file                           :memory: keeps nothing (a throwaway server)
+	  --history-days N      ${DEFAULT_HISTORY_DAYS}              NATTER_HISTORY_DAYS   prune messages older than N days; 0 keeps them
+	  --history-max N       ${DEFAULT_HISTORY_MAX}         NATTER_HISTORY_MAX    keep at most N messages per conversation;
+	                                                             0 for no limit
+	  --mailbox N           ${defaultCoreLimits.mailboxCap}           NATTER_MAILBOX        undelivered DMs kept per offline user
 	  --log-format FORMAT   text           NATTER_LOG_FORMAT     text or json
 	  --login-timeout SEC   ${defaultServerOptions.loginTimeoutMs / 1000}             NATTER_LOGIN_TIMEOUT  close connections not logged in by then
 	  --rate N              ${defaultServerOptions.rate}             NATTER_RATE           commands per second per session after
@@ -31,7 +41,8 @@ const help = `
 	  SIGTERM, SIGINT   stop accepting, send every client "bye" (shutdown), flush, exit 0
 	  SIGHUP            reload the users file (a bad file keeps the old users; the error is logged)
 
-	Exit codes: 0 stopped by a signal, 1 failure (bad users file, port in use), 2 usage error.
+	Exit codes: 0 stopped by a signal, 1 failure (bad users file, bad or unwritable data file,
+	port in use), 2 usage error.
 `;
 
 class UsageError extends Error {}
@@ -45,6 +56,10 @@ type ServeSettings = {
 	readonly rate: number;
 	readonly burst: number;
 	readonly maxOutboundBytes: number;
+	readonly data: string;
+	readonly historyDays: number;
+	readonly historyMax: number;
+	readonly mailboxCap: number;
 };
 
 type FlagValues = Readonly<Record<string, string | undefined>>;
@@ -93,10 +108,20 @@ export function parseServeSettings(flags: FlagValues): ServeSettings {
 		throw new UsageError(`${users.source} must not be empty`);
 	}
 
+	const data = pick(flags, 'data', 'NATTER_DATA');
+	if (data && data.value.trim() === '') {
+		throw new UsageError(`${data.source} must not be empty`);
+	}
+
+	const usersFile = users?.value ?? './users.txt';
 	return {
+		data: data?.value ?? path.join(path.dirname(usersFile), 'natter.db'),
+		historyDays: parseNumber(flags, 'historyDays', 'NATTER_HISTORY_DAYS', DEFAULT_HISTORY_DAYS, {min: 0}),
+		historyMax: parseNumber(flags, 'historyMax', 'NATTER_HISTORY_MAX', DEFAULT_HISTORY_MAX, {integer: true, min: 0}),
+		mailboxCap: parseNumber(flags, 'mailbox', 'NATTER_MAILBOX', defaultCoreLimits.mailboxCap, {integer: true, min: 1}),
 		host: host?.value ?? defaultServerOptions.host,
 		port: parseNumber(flags, 'port', 'NATTER_PORT', defaultServerOptions.port, {integer: true, min: 0, max: 65_535}),
-		usersFile: users?.value ?? './users.txt',
+		usersFile,
 		logFormat: (format?.value ?? 'text') as LogFormat,
 		loginTimeoutMs: Math.round(1000 * parseNumber(flags, 'loginTimeout', 'NATTER_LOGIN_TIMEOUT', defaultServerOptions.loginTimeoutMs / 1000, {min: 0.001})),
 		rate: parseNumber(flags, 'rate', 'NATTER_RATE', defaultServerOptions.rate, {min: 0}),
@@ -126,6 +151,10 @@ export async function run(argv: string[]): Promise<number> {
 			rate: {type: 'string'},
 			burst: {type: 'string'},
 			maxOutbound: {type: 'string'},
+			data: {type: 'string'},
+			historyDays: {type: 'string'},
+			historyMax: {type: 'string'},
+			mailbox: {type: 'string'},
 			help: {type: 'boolean', shortFlag: 'h', default: false},
 		},
 	});
@@ -142,8 +171,8 @@ export async function run(argv: string[]): Promise<number> {
 
 	let settings: ServeSettings;
 	try {
-		const {host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound} = cli.flags;
-		settings = parseServeSettings({host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound});
+		const {host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound, data, historyDays, historyMax, mailbox} = cli.flags;
+		settings = parseServeSettings({host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound, data, historyDays, historyMax, mailbox});
 	} catch (error) {
 		if (error instanceof UsageError) {
 			fail(`${error.message} (see natter serve --help)`);
@@ -165,6 +194,10 @@ export async function run(argv: string[]): Promise<number> {
 			rate: settings.rate,
 			burst: settings.burst,
 			maxOutboundBytes: settings.maxOutboundBytes,
+			data: settings.data,
+			historyDays: settings.historyDays,
+			historyMax: settings.historyMax,
+			mailboxCap: settings.mailboxCap,
 		});
 	} catch (error) {
 		if (error instanceof UsersFileError) {

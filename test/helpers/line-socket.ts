@@ -193,11 +193,11 @@ export async function loginText(port: number, user: string, password: string): P
 	return client;
 }
 
-/** Connects and logs in over JSON mode (hello + login); resolves after `login_ok`. */
-export async function loginJson(port: number, user: string, password: string): Promise<LineSocket> {
+/** Connects and logs in over JSON mode (hello + login, with resume points if given); resolves after `login_ok`. */
+export async function loginJson(port: number, user: string, password: string, resume?: Readonly<Record<string, number>>): Promise<LineSocket> {
 	const client = await LineSocket.connect(port);
-	client.sendJson({type: 'hello', protocol: 1, client: 'test', presence: true});
-	client.sendJson({type: 'login', id: 'login', user, password});
+	client.sendJson({type: 'hello', protocol: 2, client: 'test', presence: true});
+	client.sendJson(resume ? {type: 'login', id: 'login', user, password, resume} : {type: 'login', id: 'login', user, password});
 	await client.waitForEvent(event => event.type === 'login_ok');
 	return client;
 }

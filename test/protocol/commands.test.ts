@@ -68,6 +68,45 @@ describe('parseCommand: the added commands', () => {
 	});
 });
 
+describe('parseCommand: /history and /read', () => {
+	test.each<[string, Command]>([
+		['/history #dev', {type: 'history', conversation: '#dev', limit: 50}],
+		['/history #Dev 10', {type: 'history', conversation: '#dev', limit: 10}],
+		['/history @Bob before 120', {type: 'history', conversation: '@bob', before: 120, limit: 50}],
+		['/history * after 0 1000', {type: 'history', conversation: '*', after: 0, limit: 1000}],
+		['/history  #dev   BEFORE  7   3 ', {type: 'history', conversation: '#dev', before: 7, limit: 3}],
+		['/read #dev', {type: 'read', conversation: '#dev'}],
+		['/read @bob 12', {type: 'read', conversation: '@bob', seq: 12}],
+	])('%s', (line, command) => {
+		expect(parsed(line)).toEqual(command);
+		expect(parsed(formatCommand(command))).toEqual(command);
+	});
+
+	test.each<[string, ParseErrorCode, string]>([
+		['/history', 'usage', 'usage: /history <conversation> [before <seq>|after <seq>] [N]'],
+		['/history dev', 'bad_argument', 'a conversation is #group, @user or * (usage: /history <conversation> [before <seq>|after <seq>] [N])'],
+		['/history #b@d', 'invalid_name', 'group name may only hold'],
+		['/history @', 'invalid_name', 'user name is empty'],
+		['/history #dev 0', 'bad_argument', 'N must be from 1 to 1000, not 0'],
+		['/history #dev -5', 'bad_argument', 'N must be from 1 to 1000, not -5'],
+		['/history #dev 1001', 'bad_argument', 'N must be from 1 to 1000, not 1001'],
+		['/history #dev 99999999999999999999', 'bad_argument', 'N must be from 1 to 1000'],
+		['/history #dev before', 'usage', 'usage: /history'],
+		['/history #dev before -1', 'bad_argument', 'the seq after before must be a whole number'],
+		['/history #dev after 1e5', 'bad_argument', 'the seq after after must be a whole number'],
+		['/history #dev before 9999999999999999', 'bad_argument', 'must be a whole number from 0 to 999999999999999'],
+		['/history #dev ten', 'usage', 'usage: /history'],
+		['/history #dev 5 6', 'usage', 'usage: /history'],
+		['/read', 'usage', 'usage: /read <conversation> [seq]'],
+		['/read #dev x', 'bad_argument', 'seq must be a whole number'],
+		['/read #dev 1 2', 'usage', 'usage: /read'],
+	])('%s fails with %s', (line, code, message) => {
+		const error = failure(line);
+		expect(error.code).toBe(code);
+		expect(error.message).toContain(message);
+	});
+});
+
 describe('parseCommand: usage errors', () => {
 	test.each([
 		['/msg', '/msg <user> <text>'],
@@ -221,6 +260,9 @@ describe('formatCommand', () => {
 		{type: 'users'},
 		{type: 'groups'},
 		{type: 'members', group: 'dev'},
+		{type: 'history', conversation: '#dev', before: 10, limit: 5},
+		{type: 'history', conversation: '@bob', limit: 50},
+		{type: 'read', conversation: '*', seq: 3},
 	];
 
 	test('covers every command type', () => {

@@ -46,6 +46,24 @@ describe('parseClientRequest: every request type', () => {
 		expect(request('{"type":"command","line":"/users"}')).toEqual({type: 'command', line: '/users'});
 	});
 
+	test('resume points in hello or login, normalized; mark_read', () => {
+		expect(request('{"type":"hello","protocol":2,"resume":{"#Dev":41,"@bob":7,"*":0}}')).toEqual({type: 'hello', protocol: 2, resume: {'#dev': 41, '@bob': 7, '*': 0}});
+		expect(request('{"type":"login","user":"a","password":"p","resume":{"@bob":3}}')).toEqual({type: 'login', user: 'a', password: 'p', resume: {'@bob': 3}});
+		expect(request('{"type":"mark_read","id":1,"conversation":"#dev","seq":4}')).toEqual({type: 'mark_read', id: 1, conversation: '#dev', seq: 4});
+		expect(request('{"type":"mark_read","conversation":"*"}')).toEqual({type: 'mark_read', conversation: '*'});
+	});
+
+	test('bad resume points and mark_read are refused with the reason', () => {
+		expect(rejection('{"type":"hello","resume":[1]}')).toMatchObject({code: 'bad_request', message: expect.stringContaining('"resume" must be an object')});
+		expect(rejection('{"type":"hello","resume":{"dev":1}}')).toMatchObject({message: expect.stringContaining('#group, @user or *')});
+		expect(rejection('{"type":"hello","resume":{"#dev":-1}}')).toMatchObject({message: '"resume" seq for #dev must be a whole number >= 0'});
+		expect(rejection('{"type":"hello","resume":{"#dev":1.5}}')).toMatchObject({message: '"resume" seq for #dev must be a whole number >= 0'});
+		const many = Object.fromEntries(Array.from({length: 1001}, (_, index) => [`#g${index}`, 1]));
+		expect(rejection(JSON.stringify({type: 'login', user: 'a', password: 'b', resume: many}))).toMatchObject({message: '"resume" may name at most 1000 conversations'});
+		expect(rejection('{"type":"mark_read","id":2}')).toMatchObject({id: 2, message: expect.stringContaining('"conversation"')});
+		expect(rejection('{"type":"mark_read","conversation":"#dev","seq":"5"}')).toMatchObject({message: '"seq" must be a whole number >= 0'});
+	});
+
 	test('ping', () => {
 		expect(request('{"type":"ping"}')).toEqual({type: 'ping'});
 		expect(request('{"type":"ping","id":"p1"}')).toEqual({type: 'ping', id: 'p1'});
@@ -71,7 +89,7 @@ describe('parseClientRequest: rejections', () => {
 	});
 
 	test.each(['{}', '{"type":"shout"}', '{"type":7}', '{"type":"PING"}', '{"line":"/users"}'])('missing or unknown type: %s', line => {
-		expect(rejection(line)).toMatchObject({code: 'bad_request', message: '"type" must be one of hello, login, command, ping'});
+		expect(rejection(line)).toMatchObject({code: 'bad_request', message: '"type" must be one of hello, login, command, mark_read, ping'});
 	});
 
 	test.each([
@@ -119,19 +137,23 @@ describe('parseClientRequest: rejections', () => {
 
 describe('parseServerEvent', () => {
 	const events: ServerEvent[] = [
-		{type: 'welcome', protocol: 1, server: 'natter', version: '0.1.0'},
+		{type: 'welcome', protocol: 2, server: 'natter', version: '0.1.0'},
 		{type: 'login_ok', id: 'login', user: 'alice', text: 'welcome alice'},
-		{type: 'ok', id: 3, command: 'msg', text: 'sent', message: {type: 'msg', id: 1, ts: '2026-01-01T00:00:00.000Z', from: 'alice', to: 'bob', text: 'hi'}, recipients: 1},
+		{type: 'ok', id: 3, command: 'msg', text: 'sent', message: {type: 'msg', msgid: '01JD0000000000000000000000', seq: 1, ts: '2026-01-01T00:00:00.000Z', from: 'alice', to: 'bob', text: 'hi'}, recipients: 1},
 		{type: 'ok', command: 'groups', text: '1 group', groups: [{name: 'dev', members: 2, joined: true}]},
-		{type: 'error', id: 4, code: 'offline', message: 'bob is offline', command: 'msg'},
-		{type: 'msg', id: 1, ts: '2026-01-01T00:00:00.000Z', from: 'alice', to: 'bob', text: 'hi'},
-		{type: 'broadcast', id: 2, ts: '2026-01-01T00:00:00.000Z', from: 'alice', text: 'hey'},
-		{type: 'group_msg', id: 3, ts: '2026-01-01T00:00:00.000Z', from: 'alice', group: 'dev', text: 'yo'},
+		{type: 'error', id: 4, code: 'mailbox_full', message: 'bob is offline and already has 1000 messages waiting', command: 'msg'},
+		{type: 'msg', msgid: '01JD0000000000000000000000', seq: 1, ts: '2026-01-01T00:00:00.000Z', from: 'alice', to: 'bob', text: 'hi'},
+		{type: 'broadcast', msgid: '01JD0000000000000000000000', seq: 1, ts: '2026-01-01T00:00:00.000Z', from: 'alice', text: 'hey'},
+		{type: 'group_msg', msgid: '01JD0000000000000000000000', seq: 1, ts: '2026-01-01T00:00:00.000Z', from: 'alice', group: 'dev', text: 'yo'},
 		{type: 'presence', user: 'bob', online: true, ts: '2026-01-01T00:00:00.000Z'},
 		{type: 'membership', group: 'dev', user: 'bob', joined: false, ts: '2026-01-01T00:00:00.000Z'},
 		{type: 'notice', text: 'server restarts at noon'},
 		{type: 'pong', id: 9, ts: '2026-01-01T00:00:00.000Z'},
 		{type: 'bye', reason: 'shutdown', text: 'the server is shutting down'},
+		{type: 'gap', conversation: '#dev', after: 3, before: 1004, skipped: 1000},
+		{type: 'resumed', messages: 12, gaps: 1},
+		{type: 'read', conversation: '@bob', seq: 7},
+		{type: 'ok', id: 5, command: 'history', text: '1 message of #dev', conversation: '#dev', messages: [{type: 'group_msg', msgid: '01JD0000000000000000000000', seq: 1, ts: '2026-01-01T00:00:00.000Z', from: 'alice', group: 'dev', text: 'yo'}], more: false},
 	];
 
 	test.each(events)('reads back what encodeEvent wrote: $type', event => {
@@ -142,7 +164,7 @@ describe('parseServerEvent', () => {
 	});
 
 	test.each([
-		['the text-mode greeting', 'natter 0.1.0, protocol 1. Log in, or send a JSON object for JSON mode.'],
+		['the text-mode greeting', 'natter 0.1.0, protocol 2. Log in, or send a JSON object for JSON mode.'],
 		['the Username prompt', 'Username: '],
 		['an empty line', ''],
 		['JSON that is not an object', '[{"type":"ok"}]'],

@@ -29,14 +29,14 @@ const isoTs = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 describe('JSON mode', () => {
 	it('switches on the first {, ends the prompt line, then welcomes', async () => {
 		const client = await connect();
-		client.sendJson({type: 'hello', protocol: 1, client: 'test'});
-		expect(await client.next()).toMatch(/^natter .*protocol 1/);
+		client.sendJson({type: 'hello', protocol: 2, client: 'test'});
+		expect(await client.next()).toMatch(/^natter .*protocol 2/);
 		expect(await client.next()).toBe('Username:');
 		// The newline the server writes ends the prompt line: it comes back as an empty line.
 		expect(await client.next()).toBe('');
-		expect(JSON.parse(await client.next())).toEqual({type: 'welcome', protocol: 1, server: 'natter', version: expect.any(String)});
+		expect(JSON.parse(await client.next())).toEqual({type: 'welcome', protocol: 2, server: 'natter', version: expect.any(String)});
 		client.sendJson({type: 'login', id: 7, user: 'Alice', password: 'wonderland'});
-		expect(JSON.parse(await client.next())).toEqual({type: 'login_ok', id: 7, user: 'alice', text: 'welcome alice. 1 user online. Type /help for the commands.'});
+		expect(JSON.parse(await client.next())).toEqual({type: 'login_ok', id: 7, user: 'alice', text: 'welcome alice. 1 user online. Type /help for the commands.', conversations: [{conversation: '*', last_seq: 0, read_seq: 0, unread: 0}]});
 	});
 
 	it('accepts login as the very first line', async () => {
@@ -76,15 +76,15 @@ describe('JSON mode', () => {
 		client.sendJson({type: 'ping', id: 'p'});
 		expect(await client.nextEvent()).toEqual({type: 'pong', id: 'p', ts: isoTs});
 		client.sendJson({type: 'hello'});
-		expect(await client.nextEvent()).toMatchObject({type: 'welcome', protocol: 1});
+		expect(await client.nextEvent()).toMatchObject({type: 'welcome', protocol: 2});
 		client.send('{not json');
 		expect(await client.nextEvent()).toMatchObject({type: 'error', code: 'bad_json'});
 		client.sendJson({type: 'dance', id: 4});
 		expect(await client.nextEvent()).toMatchObject({type: 'error', id: 4, code: 'bad_request'});
 		client.send('[1,2]');
 		expect(await client.nextEvent()).toMatchObject({type: 'error', code: 'bad_request'});
-		client.sendJson({type: 'hello', protocol: 2});
-		expect(await client.nextEvent()).toMatchObject({type: 'error', code: 'unsupported_protocol'});
+		client.sendJson({type: 'hello', protocol: 1});
+		expect(await client.nextEvent()).toMatchObject({type: 'error', code: 'unsupported_protocol', message: expect.stringContaining('this server speaks protocol 2, not 1')});
 	});
 
 	it('carries out every command with typed replies and events', async () => {
@@ -94,13 +94,13 @@ describe('JSON mode', () => {
 
 		alice.sendJson({type: 'command', id: 1, line: '/msg bob hi bob'});
 		const sent = await alice.nextEvent();
-		const message = {type: 'msg', id: expect.any(Number), ts: isoTs, from: 'alice', to: 'bob', text: 'hi bob'};
+		const message = {type: 'msg', msgid: expect.stringMatching(/^[0-9A-Z]{26}$/), seq: 1, ts: isoTs, from: 'alice', to: 'bob', text: 'hi bob'};
 		expect(sent).toEqual({type: 'ok', id: 1, command: 'msg', text: 'sent to bob', message, recipients: 1});
 		expect(await bob.nextEvent()).toEqual((sent as {message: unknown}).message);
 
 		bob.sendJson({type: 'command', id: 2, line: '/broadcast all hands'});
 		expect(await bob.nextEvent()).toMatchObject({type: 'ok', id: 2, command: 'broadcast', recipients: 1});
-		expect(await alice.nextEvent()).toEqual({type: 'broadcast', id: expect.any(Number), ts: isoTs, from: 'bob', text: 'all hands'});
+		expect(await alice.nextEvent()).toEqual({type: 'broadcast', msgid: expect.any(String), seq: 1, ts: isoTs, from: 'bob', text: 'all hands'});
 
 		alice.sendJson({type: 'command', id: 3, line: '/create_group dev'});
 		expect(await alice.nextEvent()).toMatchObject({type: 'ok', id: 3, command: 'create_group', group: 'dev'});
@@ -110,7 +110,7 @@ describe('JSON mode', () => {
 
 		bob.sendJson({type: 'command', id: 5, line: '/group_msg dev ship it'});
 		expect(await bob.nextEvent()).toMatchObject({type: 'ok', id: 5, command: 'group_msg', recipients: 1, message: {type: 'group_msg', group: 'dev', from: 'bob', text: 'ship it'}});
-		expect(await alice.nextEvent()).toEqual({type: 'group_msg', id: expect.any(Number), ts: isoTs, from: 'bob', group: 'dev', text: 'ship it'});
+		expect(await alice.nextEvent()).toEqual({type: 'group_msg', msgid: expect.any(String), seq: 1, ts: isoTs, from: 'bob', group: 'dev', text: 'ship it'});
 
 		alice.sendJson({type: 'command', id: 6, line: '/users'});
 		expect(await alice.nextEvent()).toMatchObject({id: 6, command: 'users', users: [{name: 'alice', sessions: 1}, {name: 'bob', sessions: 1}]});
@@ -136,7 +136,6 @@ describe('JSON mode', () => {
 		const alice = await login('alice');
 		const expected: Array<[string, Partial<ServerEvent>]> = [
 			['/msg zed hi', {code: 'unknown_user', command: 'msg'}],
-			['/msg carol hi', {code: 'offline', command: 'msg'}],
 			['/join_group nope', {code: 'no_such_group', command: 'join_group'}],
 			['/members nope', {code: 'no_such_group', command: 'members'}],
 			['/create_group dev', {type: 'ok'}],

@@ -83,7 +83,7 @@ describe('50 concurrent clients', () => {
 				expect(privates.every(message => message.type === 'msg' && message.to === name && message.from === previous)).toBe(true);
 				expect(privates.map(message => message.text)).toEqual(previousSends ? Array.from({length: perSender}, (_, seq) => `p ${previous} ${seq}`) : []);
 				const group = messages.filter(message => message.type === 'group_msg');
-				expect(new Set(group.map(message => message.id)).size).toBe(group.length);
+				expect(new Set(group.map(message => message.msgid)).size).toBe(group.length);
 				expect(group.some(message => message.from === name)).toBe(false);
 				// Per sender, group messages arrive in the order they were sent; ids only grow.
 				for (const sender of senders) {
@@ -93,8 +93,9 @@ describe('50 concurrent clients', () => {
 					}
 				}
 
-				const ids = group.map(message => message.id);
-				expect(ids).toEqual([...ids].sort((a, b) => a - b));
+				// One order per group: seqs only grow.
+				const seqs = group.map(message => message.seq);
+				expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
 			}));
 
 			// And nothing more arrives: a final round trip proves the queues are drained.

@@ -22,7 +22,7 @@ describe('text mode', () => {
 	it('greets, prompts for the user name and password, and welcomes', async () => {
 		const client = await LineSocket.connect(server.port);
 		fixture.keep(client);
-		expect(await client.next()).toMatch(/^natter \d+\.\d+\.\d+, protocol 1\. Log in, or send a JSON object for JSON mode\.$/);
+		expect(await client.next()).toMatch(/^natter \d+\.\d+\.\d+, protocol 2\. Log in, or send a JSON object for JSON mode\.$/);
 		expect(await client.next()).toBe('Username:');
 		client.send('Alice');
 		expect(await client.next()).toBe('Password:');
@@ -102,7 +102,7 @@ describe('text mode', () => {
 		alice.send('/help');
 		expect(await alice.next()).toBe('ok: commands:');
 		const helpLines = [];
-		for (let index = 0; index < 11; index++) {
+		for (let index = 0; index < 13; index++) {
 			helpLines.push(await alice.next());
 		}
 
@@ -135,7 +135,7 @@ describe('text mode', () => {
 		expect(await alice.next()).toBe('error: usage: /msg <user> <text>');
 		expect(await alice.next()).toMatch(/^error: user name may only hold/);
 		expect(await alice.next()).toBe('error: no user named zed');
-		expect(await alice.next()).toBe('error: carol is offline');
+		expect(await alice.next()).toBe('ok: carol is offline: stored, delivered when they next log in');
 		expect(await alice.next()).toBe('error: no group named #nope (create it with /create_group nope)');
 		expect(await alice.next()).toBe('error: no group named #nope');
 		expect(await alice.next()).toBe('error: no group named #nope');

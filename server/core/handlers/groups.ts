@@ -1,30 +1,29 @@
 import type {SessionSink} from '../session.js';
-import {OutboundEvent} from '../outbound.js';
 import {failure, type CoreContext, type Handler} from '../context.js';
 
 /** Tells the group's members (and `user`'s other sessions) that `user` joined or left. */
-function announceMembership(context: CoreContext, session: SessionSink, group: string, joined: boolean): void {
-	const event = new OutboundEvent({type: 'membership', group, user: session.user, joined, ts: context.timestamp()});
-	for (const member of context.store.members(group) ?? []) {
-		context.presence.deliverToUser(member, event, session);
+async function announceMembership(context: CoreContext, session: SessionSink, group: string, joined: boolean): Promise<void> {
+	const event = {type: 'membership', group, user: session.user, joined, ts: context.timestamp()} as const;
+	const members = await context.store.members(group);
+	const users = new Set(members);
+	if (!joined) {
+		users.add(session.user);
 	}
 
-	if (!joined) {
-		context.presence.deliverToUser(session.user, event, session);
-	}
+	context.router.publish({kind: 'users', users, except: session}, event);
 }
 
-export const createGroup: Handler<{type: 'create_group'; group: string}> = (context, session, {group}) => {
-	if (!context.store.createGroup(group, session.user)) {
+export const createGroup: Handler<{type: 'create_group'; group: string}> = async (context, session, {group}) => {
+	if (!await context.store.createGroup(group, session.user)) {
 		return failure('create_group', 'group_exists', `#${group} already exists (join it with /join_group ${group})`);
 	}
 
-	announceMembership(context, session, group, true);
+	await announceMembership(context, session, group, true);
 	return {type: 'ok', command: 'create_group', text: `created #${group}; you are its first member`, group};
 };
 
-export const joinGroup: Handler<{type: 'join_group'; group: string}> = (context, session, {group}) => {
-	const result = context.store.addMember(group, session.user);
+export const joinGroup: Handler<{type: 'join_group'; group: string}> = async (context, session, {group}) => {
+	const result = await context.store.addMember(group, session.user);
 	if (result === 'no_such_group') {
 		return failure('join_group', 'no_such_group', `no group named #${group} (create it with /create_group ${group})`);
 	}
@@ -33,12 +32,12 @@ export const joinGroup: Handler<{type: 'join_group'; group: string}> = (context,
 		return failure('join_group', 'already_member', `you are already in #${group}`);
 	}
 
-	announceMembership(context, session, group, true);
+	await announceMembership(context, session, group, true);
 	return {type: 'ok', command: 'join_group', text: `joined #${group}`, group};
 };
 
-export const leaveGroup: Handler<{type: 'leave_group'; group: string}> = (context, session, {group}) => {
-	const result = context.store.removeMember(group, session.user);
+export const leaveGroup: Handler<{type: 'leave_group'; group: string}> = async (context, session, {group}) => {
+	const result = await context.store.removeMember(group, session.user);
 	if (result === 'no_such_group') {
 		return failure('leave_group', 'no_such_group', `no group named #${group}`);
 	}
@@ -47,7 +46,7 @@ export const leaveGroup: Handler<{type: 'leave_group'; group: string}> = (contex
 		return failure('leave_group', 'not_member', `you are not in #${group}`);
 	}
 
-	announceMembership(context, session, group, false);
+	await announceMembership(context, session, group, false);
 	const text = result === 'removed_group' ? `left #${group}; it had no other members, so it is gone` : `left #${group}`;
 	return {type: 'ok', command: 'leave_group', text, group};
 };

@@ -1,5 +1,6 @@
 import type {HandlerTable} from '../context.js';
 import {createGroup, joinGroup, leaveGroup} from './groups.js';
+import {history, read} from './history.js';
 import {exit, groups, help, members, users} from './info.js';
 import {broadcast, groupMsg, msg} from './messaging.js';
 
@@ -14,6 +15,8 @@ export const handlers: HandlerTable = {
 	users,
 	groups,
 	members,
+	history,
+	read,
 	help,
 	exit,
 };

@@ -1,38 +1,62 @@
-import {OutboundEvent} from '../outbound.js';
-import {failure, plural, type Handler} from '../context.js';
+import type {ChatMessage} from '../../../source/protocol/index.js';
+import {failure, plural, type CoreContext, type Handler} from '../context.js';
+import type {SessionSink} from '../session.js';
+import {BROADCAST_ID, dmConversationId, groupConversationId, type ConversationId, type MessageDraft} from '../store.js';
 
-/** `/msg`: every session of the recipient, and the sender's other sessions. */
-export const msg: Handler<{type: 'msg'; to: string; text: string}> = (context, session, command) => {
-	const {presence, store} = context;
-	if (!presence.isOnline(command.to)) {
-		return context.isRegistered(command.to)
-			? failure('msg', 'offline', `${command.to} is offline`)
-			: failure('msg', 'unknown_user', `no user named ${command.to}`);
+function stamp(context: CoreContext, session: SessionSink): {msgid: string; ts: string; from: string} {
+	return {msgid: context.msgids.next(), ts: context.timestamp(), from: session.user};
+}
+
+async function append(context: CoreContext, conversation: ConversationId, draft: MessageDraft): Promise<ChatMessage> {
+	const result = await context.store.append(conversation, draft);
+	if (!result.ok) {
+		throw new Error(`append refused: ${result.reason}`);
 	}
 
-	const message = {type: 'msg', id: store.nextMessageId(), ts: context.timestamp(), from: session.user, to: command.to, text: command.text} as const;
-	const event = new OutboundEvent(message);
-	const reached = presence.deliverToUser(command.to, event, session);
-	if (command.to !== session.user) {
-		presence.deliverToUser(session.user, event, session);
+	return result.message;
+}
+
+/** `/msg`: stored, then to every session of the recipient and the sender's other sessions; kept for later when the recipient is offline. */
+export const msg: Handler<{type: 'msg'; to: string; text: string}> = async (context, session, command) => {
+	const {router, store} = context;
+	const self = command.to === session.user;
+	if (!self && !context.isRegistered(command.to)) {
+		return failure('msg', 'unknown_user', `no user named ${command.to}`);
 	}
 
-	const recipients = command.to === session.user ? 0 : (reached > 0 ? 1 : 0);
-	return {type: 'ok', command: 'msg', text: command.to === session.user ? 'sent to yourself' : `sent to ${command.to}`, message, recipients};
+	const draft = {type: 'msg', ...stamp(context, session), to: command.to, text: command.text} as const;
+	const conversation = dmConversationId(session.user, command.to);
+	if (!self && !router.isOnline(command.to)) {
+		const result = await store.append(conversation, draft, {undeliveredTo: command.to, mailboxCap: context.limits.mailboxCap});
+		if (!result.ok) {
+			return failure('msg', 'mailbox_full', `${command.to} is offline and already has ${context.limits.mailboxCap} messages waiting; try again when they are back`);
+		}
+
+		router.publish({kind: 'user', user: session.user, except: session}, result.message);
+		return {type: 'ok', command: 'msg', text: `${command.to} is offline: stored, delivered when they next log in`, message: result.message, recipients: 0, stored: true};
+	}
+
+	const message = await append(context, conversation, draft);
+	const reached = router.publish({kind: 'user', user: command.to, except: session}, message);
+	if (!self) {
+		router.publish({kind: 'user', user: session.user, except: session}, message);
+	}
+
+	return {type: 'ok', command: 'msg', text: self ? 'sent to yourself' : `sent to ${command.to}`, message, recipients: self ? 0 : reached};
 };
 
-/** `/broadcast`: every session of every logged-in user but the sending one. */
-export const broadcast: Handler<{type: 'broadcast'; text: string}> = (context, session, command) => {
-	const message = {type: 'broadcast', id: context.store.nextMessageId(), ts: context.timestamp(), from: session.user, text: command.text} as const;
-	const reached = context.presence.deliverToAll(new OutboundEvent(message), session);
+/** `/broadcast`: stored, then to every session of every logged-in user but the sending one. */
+export const broadcast: Handler<{type: 'broadcast'; text: string}> = async (context, session, command) => {
+	const message = await append(context, BROADCAST_ID, {type: 'broadcast', ...stamp(context, session), text: command.text});
+	const reached = context.router.publish({kind: 'everyone', except: session}, message);
 	// The sender's own other sessions are not counted as recipients.
-	const recipients = context.presence.sessionCount(session.user) > 1 ? reached - 1 : reached;
+	const recipients = context.router.sessionCount(session.user) > 1 ? reached - 1 : reached;
 	return {type: 'ok', command: 'broadcast', text: `sent to ${plural(recipients, 'other user')} online`, message, recipients};
 };
 
-/** `/group_msg`: every online session of every member but the sending one; members only. */
-export const groupMsg: Handler<{type: 'group_msg'; group: string; text: string}> = (context, session, command) => {
-	const members = context.store.members(command.group);
+/** `/group_msg`: members only; stored, then to every online session of every member but the sending one. */
+export const groupMsg: Handler<{type: 'group_msg'; group: string; text: string}> = async (context, session, command) => {
+	const members = await context.store.members(command.group);
 	if (!members) {
 		return failure('group_msg', 'no_such_group', `no group named #${command.group}`);
 	}
@@ -41,14 +65,8 @@ export const groupMsg: Handler<{type: 'group_msg'; group: string; text: string}>
 		return failure('group_msg', 'not_member', `you are not in #${command.group} (join it with /join_group ${command.group})`);
 	}
 
-	const message = {type: 'group_msg', id: context.store.nextMessageId(), ts: context.timestamp(), from: session.user, group: command.group, text: command.text} as const;
-	const event = new OutboundEvent(message);
-	let recipients = 0;
-	for (const member of members) {
-		if (context.presence.deliverToUser(member, event, session) > 0 && member !== session.user) {
-			recipients++;
-		}
-	}
-
+	const message = await append(context, groupConversationId(command.group), {type: 'group_msg', ...stamp(context, session), group: command.group, text: command.text});
+	const reached = context.router.publish({kind: 'users', users: members, except: session}, message);
+	const recipients = context.router.sessionCount(session.user) > 1 ? reached - 1 : reached;
 	return {type: 'ok', command: 'group_msg', text: `sent to #${command.group} (${plural(recipients, 'other member')} online)`, message, recipients};
 };
