@@ -77,6 +77,10 @@ export const defaultServerOptions = {
 
 const keepAliveDelayMs = 30_000;
 
+function storeStatsOf(store: ChatStore): StoreStats | undefined {
+	return 'stats' in store && typeof store.stats === 'function' ? (store.stats as () => StoreStats)() : undefined;
+}
+
 export async function startServer(options: ServerOptions): Promise<NatterServer> {
 	const logger = options.logger ?? silentLogger;
 	const store = options.store ?? await openStore({
@@ -175,7 +179,11 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		await stopped;
 		await authenticator.close();
 		await store.close();
-		logger.log('info', 'stopped', {connections: open.length});
+		const stats = storeStatsOf(store);
+		logger.log('info', 'stopped', {
+			connections: open.length,
+			...(stats ? {commits: stats.commits, rows_written: stats.rowsWritten, longest_commit_ms: Math.round(stats.longestCommitMs * 100) / 100} : {}),
+		});
 	};
 
 	return {
@@ -185,7 +193,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 			return connections.size;
 		},
 		storeStats() {
-			return 'stats' in store && typeof store.stats === 'function' ? (store.stats as () => StoreStats)() : undefined;
+			return storeStatsOf(store);
 		},
 		async close() {
 			closing ??= close();
