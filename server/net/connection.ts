@@ -15,7 +15,7 @@ import {
 	type ResumePoints,
 	type ServerEvent,
 } from '../../source/protocol/index.js';
-import type {ChatCore} from '../core/chat-core.js';
+import type {ChatCore, LoginResult} from '../core/chat-core.js';
 import type {Reply} from '../core/context.js';
 import {Envelope} from '../core/envelope.js';
 import type {SessionSink} from '../core/session.js';
@@ -262,7 +262,22 @@ export class Connection implements SessionSink, DialectHost {
 		if (accepted) {
 			this.#loggedIn = true;
 			this.user = normalizeName(name);
-			const result = await core.login(this);
+			let result: LoginResult;
+			try {
+				result = await core.login(this);
+			} catch (error) {
+				logger.log('error', 'error', {conn: this.id, user: this.user, during: 'login', message: error instanceof Error ? error.message : String(error)});
+				this.#leaveCore();
+				this.user = '';
+				if (!this.#transport.closing) {
+					this.error('unavailable', 'the server cannot load your conversations right now; try again', id);
+					this.#dialect.afterError();
+					this.#armLoginTimer();
+				}
+
+				return;
+			}
+
 			if (this.#transport.closing) {
 				return;
 			}
@@ -272,7 +287,14 @@ export class Connection implements SessionSink, DialectHost {
 			const loginOk = {type: 'login_ok', user: this.user, text, conversations: result.conversations} as const;
 			this.sendEvent(id === undefined ? loginOk : {...loginOk, id});
 			logger.log('info', 'login_ok', {conn: this.id, user: this.user, mode: this.#dialect.name});
-			await core.catchUp(this, options.resume);
+			try {
+				await core.catchUp(this, options.resume);
+			} catch (error) {
+				// The live events held meanwhile were released; what is missing can be paged with /history.
+				logger.log('error', 'error', {conn: this.id, user: this.user, during: 'catch_up', message: error instanceof Error ? error.message : String(error)});
+				this.error('unavailable', 'the server could not send everything you missed; page it with /history');
+			}
+
 			return;
 		}
 

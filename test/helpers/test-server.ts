@@ -36,7 +36,7 @@ export type TestServer = {
 
 /**
 A real server on a free loopback port with a temp users.txt (`testUsers`, or `users`).
-Fast defaults for tests: small login failure delays; everything else as in production unless overridden.
+Fast defaults for tests: small login failure delays; a SQLite data file in the temp dir; everything else as in production unless overridden.
 */
 export async function startTestServer(options: Partial<Omit<ServerOptions, 'usersFile'>> & {users?: Readonly<Record<string, string>>} = {}): Promise<TestServer> {
 	const {users = testUsers, ...serverOptions} = options;
@@ -48,6 +48,8 @@ export async function startTestServer(options: Partial<Omit<ServerOptions, 'user
 		port: 0,
 		failureDelay: {baseMs: 1, capMs: 5},
 		authWorkers: 1,
+		// A real SQLite file, as `natter serve` uses by default.
+		data: path.join(dir, 'natter.db'),
 		...serverOptions,
 		usersFile,
 	});
