@@ -9,6 +9,7 @@ import {StoreUnavailableError} from '../core/store.js';
 import {
 	type ChatState, type Conversation, DEFAULT_HISTORY_DAYS, DEFAULT_HISTORY_MAX, messageOf, type RetentionOptions, type StoreStats,
 } from './state.js';
+import {Checkpointer} from './sqlite/checkpointer.js';
 import {loadState} from './sqlite/load.js';
 import {Retention} from './sqlite/retention.js';
 import {RunTable, toRuns} from './sqlite/runs.js';
@@ -22,6 +23,8 @@ export type SqliteStoreOptions = RetentionOptions & {
 	readonly indexEvery?: number;
 	/** How often retention runs after the run on open (default 10 minutes). */
 	readonly pruneEveryMs?: number;
+	/** How often a worker thread checkpoints the WAL (default 100 ms); 0: the writer does it, SQLite's default. */
+	readonly checkpointEveryMs?: number;
 	/** Extra `PRAGMA`s run after open, e.g. `cache_size = -65536` (tests use `max_page_count` to fill the disk). */
 	readonly pragmas?: readonly string[];
 };
@@ -29,6 +32,7 @@ export type SqliteStoreOptions = RetentionOptions & {
 const dayMs = 86_400_000;
 const defaultIndexEvery = 50_000;
 const defaultPruneEveryMs = 10 * 60_000;
+const defaultCheckpointEveryMs = 100;
 /** Runs written per index catch-up transaction, so one never blocks the loop for long. */
 const runsPerIndexStep = 2048;
 /** After this long without a commit, the index catches up with what waits in memory. */
@@ -53,10 +57,10 @@ batches while the newest messages are served from memory (see sqlite/schema.ts).
 export class SqliteStore implements ChatStore {
 	/** Opens (creating, checking and migrating) the file, re-indexes the log's tail and applies retention. */
 	static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
-		const db = openDatabase(options.file, options.pragmas);
+		const {db, unlock} = openDatabase(options.file, options.pragmas);
 		let store: SqliteStore;
 		try {
-			store = new SqliteStore(db, options);
+			store = new SqliteStore(db, unlock, options);
 			store.#indexAll();
 			await store.#prunePass();
 			if (store.#pruneError !== undefined) {
@@ -64,8 +68,11 @@ export class SqliteStore implements ChatStore {
 			}
 		} catch (error) {
 			db.close();
+			unlock();
 			throw new Error(`cannot open the message store ${options.file}: ${describe(error)}`, {cause: error});
 		}
+
+		store.#startCheckpointer(options.checkpointEveryMs ?? defaultCheckpointEveryMs);
 
 		store.#pruneTimer = setInterval(() => {
 			void store.#prunePass();
@@ -74,6 +81,7 @@ export class SqliteStore implements ChatStore {
 	}
 
 	readonly #db: Database.Database;
+	readonly #unlock: () => void;
 	readonly #file: string;
 	readonly #runs: RunTable;
 	readonly #writer: Writer;
@@ -103,8 +111,11 @@ export class SqliteStore implements ChatStore {
 	/** Per conversation, the seq up to which retention already deleted (this process). */
 	readonly #deletedThrough = new Map<ConversationId, number>();
 
-	private constructor(db: Database.Database, options: SqliteStoreOptions) {
+	#checkpointer: Checkpointer | undefined;
+
+	private constructor(db: Database.Database, unlock: () => void, options: SqliteStoreOptions) {
 		this.#db = db;
+		this.#unlock = unlock;
 		this.#file = options.file;
 		this.#runs = new RunTable(db);
 		this.#writer = new Writer(db, this.#runs);
@@ -282,7 +293,26 @@ export class SqliteStore implements ChatStore {
 			this.#indexAll();
 		}
 
+		await this.#checkpointer?.stop();
 		this.#db.close();
+		this.#unlock();
+	}
+
+	/** WAL checkpoints on a worker thread; if it fails, the writer's connection checkpoints itself again. */
+	#startCheckpointer(everyMs: number): void {
+		if (everyMs <= 0) {
+			return;
+		}
+
+		this.#db.pragma('wal_autocheckpoint = 0');
+		const checkpointer = new Checkpointer(this.#file, everyMs, reason => {
+			this.#stats.checkpointFailure = reason;
+			if (!this.#closed) {
+				this.#db.pragma('wal_autocheckpoint = 1000');
+				void checkpointer.stop();
+			}
+		});
+		this.#checkpointer = checkpointer;
 	}
 
 	#usable(): void {

@@ -38,6 +38,8 @@ export type StoreStats = {
 	readonly longestIndexMs: number;
 	/** Messages deleted by retention or with their group. */
 	readonly prunedMessages: number;
+	/** Why WAL checkpoints moved back onto the writer's thread, if they did. */
+	readonly checkpointFailure?: string;
 };
 
 /**

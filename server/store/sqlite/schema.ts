@@ -1,6 +1,7 @@
 import {accessSync, constants, statSync} from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import {lockStore} from './lock.js';
 
 /** `PRAGMA application_id` of a natter store ("natr"), so another program's database is not taken for one. */
 export const APPLICATION_ID = 0x6E_61_74_72;
@@ -114,7 +115,7 @@ function explain(file: string, error: unknown): Error {
 		}
 
 		case 'SQLITE_BUSY': {
-			return fail(file, 'the database is in use by another process (another natter server?)');
+			return fail(file, 'the database is locked by another program');
 		}
 
 		default: {
@@ -123,23 +124,32 @@ function explain(file: string, error: unknown): Error {
 	}
 }
 
+export type OpenedDatabase = {readonly db: Database.Database; readonly unlock: () => void};
+
 /**
-Opens (or creates) the store's database: WAL, `synchronous=NORMAL`, exclusive locking (this
-process is the only writer; a second server on the same file fails here instead of racing), a
-passing `quick_check`, and the schema migrated to `SCHEMA_VERSION`. Never replaces a bad file.
+Opens (or creates) the store's database: this process its only writer (see lock.ts), WAL,
+`synchronous=NORMAL`, a passing `quick_check`, and the schema migrated to `SCHEMA_VERSION`.
+Never replaces a bad file.
 */
-export function openDatabase(file: string, pragmas: readonly string[] = []): Database.Database {
+export function openDatabase(file: string, pragmas: readonly string[] = []): OpenedDatabase {
 	checkPath(file);
+	let unlock: () => void;
+	try {
+		unlock = lockStore(file);
+	} catch (error) {
+		throw fail(file, describe(error));
+	}
+
 	let db: Database.Database;
 	try {
 		db = new Database(file);
 	} catch (error) {
+		unlock();
 		throw explain(file, error);
 	}
 
 	try {
 		db.pragma('busy_timeout = 2000');
-		db.pragma('locking_mode = EXCLUSIVE');
 		const mode = db.pragma('journal_mode = WAL', {simple: true});
 		if (mode !== 'wal') {
 			throw new Error(`SQLite would not switch to WAL mode (journal_mode is ${String(mode)})`);
@@ -148,7 +158,8 @@ export function openDatabase(file: string, pragmas: readonly string[] = []): Dat
 		db.pragma('synchronous = NORMAL');
 		const check = db.pragma('quick_check', {simple: true});
 		if (check !== 'ok') {
-			throw fail(file, `the database fails PRAGMA quick_check (${String(check)}); restore a backup or move it away`);
+			const problems = String(check).split('\n').filter(line => !line.startsWith('***'));
+			throw fail(file, `the database is damaged: PRAGMA quick_check fails (${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}); restore a backup or move it away`);
 		}
 
 		migrate(file, db);
@@ -157,10 +168,11 @@ export function openDatabase(file: string, pragmas: readonly string[] = []): Dat
 		}
 	} catch (error) {
 		db.close();
+		unlock();
 		throw error instanceof Error && error.message.startsWith('cannot open') ? error : explain(file, error);
 	}
 
-	return db;
+	return {db, unlock};
 }
 
 function migrate(file: string, db: Database.Database): void {

@@ -1,0 +1,298 @@
+import {spawn} from 'node:child_process';
+import {chmodSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync, closeSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import Database from 'better-sqlite3';
+import {afterEach, describe, expect, it} from 'vitest';
+import {dmConversationId, StoreUnavailableError} from '../../../server/core/store.js';
+import {openStore} from '../../../server/store/index.js';
+import {SqliteStore, type SqliteStoreOptions} from '../../../server/store/sqlite-store.js';
+import {dm, groupMsg, tempDirs} from './helpers.js';
+
+const tempDir = tempDirs();
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const fixture = fileURLToPath(new URL('fixtures/append-then-wait.ts', import.meta.url));
+const ab = dmConversationId('alice', 'bob');
+
+const open: SqliteStore[] = [];
+afterEach(async () => {
+	await Promise.all(open.splice(0).map(async store => store.close()));
+});
+
+async function openKept(options: SqliteStoreOptions): Promise<SqliteStore> {
+	const store = await SqliteStore.open(options);
+	open.push(store);
+	return store;
+}
+
+async function fill(store: SqliteStore, count: number, group = 'g'): Promise<void> {
+	for (let start = 0; start < count; start += 50) {
+		const turn = [];
+		for (let i = start; i < Math.min(count, start + 50); i++) {
+			turn.push(store.append(`#${group}`, groupMsg(group, 'alice', `m${i + 1}`)));
+		}
+
+		await Promise.all(turn);
+	}
+}
+
+/** Rows of a closed store file, read directly. */
+function countRows(file: string, sql: string): number {
+	const db = new Database(file, {readonly: true});
+	try {
+		return db.prepare<[], number>(sql).pluck().get() ?? 0;
+	} finally {
+		db.close();
+	}
+}
+
+describe('SqliteStore', () => {
+	it.each([50_000, 7])('keeps everything across close and reopen (index every %i messages)', async indexEvery => {
+		const file = path.join(tempDir(), 'natter.db');
+		const first = await SqliteStore.open({file, indexEvery});
+		await first.createGroup('g', 'alice');
+		await first.addMember('g', 'bob');
+		await first.createGroup('solo', 'carol');
+		await fill(first, 30);
+		await first.append(ab, dm('alice', 'bob', 'one'));
+		const waiting = await first.append(ab, dm('alice', 'bob', 'two'), {undeliveredTo: 'bob', mailboxCap: 5});
+		await first.markRead('bob', '#g', 12);
+		await first.close();
+
+		const second = await openKept({file, indexEvery});
+		expect(await second.members('g')).toEqual(new Set(['alice', 'bob']));
+		expect((await second.groupsOf('carol'))).toEqual(['solo']);
+		expect(await second.lastSeq('#g')).toBe(30);
+		const page = await second.history('#g', {before: 20, limit: 5});
+		expect(page.messages.map(message => message.text)).toEqual(['m15', 'm16', 'm17', 'm18', 'm19']);
+		expect(page.more).toBe(true);
+		expect((await second.history('#g', {limit: 100})).messages.map(message => message.seq)).toEqual(Array.from({length: 30}, (_, i) => i + 1));
+		expect(await second.readMarkers('bob')).toEqual(new Map([['#g', 12]]));
+		expect(await second.undelivered('bob')).toEqual([waiting.ok && waiting.message]);
+		expect(await second.dmPartners('alice', 5)).toEqual([{partner: 'bob', conversation: ab, lastSeq: 2}]);
+		const next = await second.append('#g', groupMsg('g', 'bob', 'after'));
+		expect(next.ok && next.message.seq).toBe(31);
+		// Half the next page from the database, half from memory.
+		await fill(second, 3);
+		expect((await second.history('#g', {limit: 6})).messages.map(message => message.seq)).toEqual([29, 30, 31, 32, 33, 34]);
+	});
+
+	it('loses nothing that resolved when the process is killed with SIGKILL', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		const child = spawn(process.execPath, ['--import', 'tsx', fixture, file, '1234', '500'], {cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe']});
+		let stderr = '';
+		child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+			stderr += chunk;
+		});
+		const exited = new Promise<void>(resolve => {
+			child.once('exit', () => {
+				resolve();
+			});
+		});
+		const line = await new Promise<string>((resolve, reject) => {
+			let stdout = '';
+			child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+				stdout += chunk;
+				if (stdout.includes('\n')) {
+					resolve(stdout.trim());
+				}
+			});
+			child.once('exit', code => {
+				reject(new Error(`the writer exited (${code}) before storing: ${stderr}`));
+			});
+		});
+		expect(line).toBe('stored 1234');
+		child.kill('SIGKILL');
+		await exited;
+
+		const store = await openKept({file});
+		expect(await store.lastSeq('#g')).toBe(1234);
+		const all = [];
+		for (let before = 1235; before > 1;) {
+			const page = await store.history('#g', {before, limit: 1000});
+			all.unshift(...page.messages);
+			before = page.messages[0]?.seq ?? 1;
+		}
+
+		expect(all.map(message => message.text)).toEqual(Array.from({length: 1234}, (_, i) => `m${i + 1}`));
+		expect(await store.members('g')).toEqual(new Set(['alice', 'bob']));
+		expect(await store.readMarkers('bob')).toEqual(new Map([['#g', 7]]));
+		expect((await store.undelivered('bob')).map(message => message.text)).toEqual(['while you were out']);
+	});
+
+	it('refuses a file that is not a SQLite database, and leaves it alone', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		const garbage = Buffer.alloc(8192, 'this is not a database ');
+		writeFileSync(file, garbage);
+		await expect(SqliteStore.open({file})).rejects.toThrow(`cannot open the message store ${file}: the file is not a SQLite database`);
+		expect(readFileSync(file)).toEqual(garbage);
+	});
+
+	it('refuses a damaged database that fails quick_check', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		const store = await SqliteStore.open({file, indexEvery: 1});
+		await fill(store, 2000);
+		await store.close();
+		const size = statSync(file).size;
+		const fd = openSync(file, 'r+');
+		// Scribble over pages in the middle of the file (past the header and schema pages).
+		writeSync(fd, Buffer.alloc(4096 * 4, 0xA5), 0, 4096 * 4, Math.floor(size / 2 / 4096) * 4096);
+		closeSync(fd);
+		await expect(SqliteStore.open({file})).rejects.toThrow(new RegExp(`cannot open the message store ${file}: .*(quick_check|damaged)`));
+	});
+
+	it('refuses a SQLite database of another program, and one from a newer natter', async () => {
+		const directory = tempDir();
+		const other = path.join(directory, 'other.db');
+		const foreign = new Database(other);
+		foreign.exec('CREATE TABLE recipes(name TEXT)');
+		foreign.close();
+		await expect(SqliteStore.open({file: other})).rejects.toThrow('it is a SQLite database but not a natter message store');
+
+		const newer = path.join(directory, 'newer.db');
+		await (await SqliteStore.open({file: newer})).close();
+		const db = new Database(newer);
+		db.pragma('user_version = 99');
+		db.close();
+		await expect(SqliteStore.open({file: newer})).rejects.toThrow(/written by a newer natter \(schema version 99/);
+	});
+
+	it('says clearly when the directory is missing or not a directory', async () => {
+		const directory = tempDir();
+		const missing = path.join(directory, 'nope', 'natter.db');
+		await expect(SqliteStore.open({file: missing})).rejects.toThrow(`cannot open the message store ${missing}: the directory ${path.join(directory, 'nope')} does not exist`);
+		writeFileSync(path.join(directory, 'plain'), 'x');
+		const underFile = path.join(directory, 'plain', 'natter.db');
+		await expect(SqliteStore.open({file: underFile})).rejects.toThrow('is not a directory');
+		await expect(SqliteStore.open({file: directory})).rejects.toThrow('it is not a regular file');
+	});
+
+	it.skipIf(process.getuid?.() === 0)('says clearly when the directory is not writable', async () => {
+		const directory = path.join(tempDir(), 'locked');
+		mkdirSync(directory);
+		chmodSync(directory, 0o555);
+		await expect(SqliteStore.open({file: path.join(directory, 'natter.db')})).rejects.toThrow('is not writable');
+	});
+
+	it('refuses a second store on a file that is in use', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		await openKept({file});
+		await expect(SqliteStore.open({file})).rejects.toThrow('it is already open in this process');
+	});
+
+	it('prunes by count on open and deletes the rows, seqs going on', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		const first = await SqliteStore.open({file, indexEvery: 10});
+		await fill(first, 40);
+		await first.close();
+		const second = await SqliteStore.open({file, historyMax: 15});
+		expect(second.stats().prunedMessages).toBe(25);
+		expect((await second.history('#g', {limit: 100})).messages.map(message => message.seq)).toEqual(Array.from({length: 15}, (_, i) => i + 26));
+		await second.close();
+		expect(countRows(file, 'SELECT count(*) FROM log')).toBe(15);
+		// A larger limit later does not bring anything back (no holes either).
+		const third = await openKept({file, historyMax: 100});
+		const page = await third.history('#g', {limit: 100});
+		expect(page.messages.map(message => message.seq)).toEqual(Array.from({length: 15}, (_, i) => i + 26));
+		expect(page.more).toBe(false);
+		const next = await third.append('#g', groupMsg('g', 'alice'));
+		expect(next.ok && next.message.seq).toBe(41);
+	});
+
+	it('prunes by age with an injected clock, on prune() and on open', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		let clock = Date.parse('2026-11-01T00:00:00Z');
+		const now = () => clock;
+		const first = await SqliteStore.open({file, historyDays: 1, now});
+		await fill(first, 10);
+		await first.append(ab, dm('alice', 'bob'));
+		clock += 20 * 3_600_000;
+		await fill(first, 5);
+		clock += 20 * 3_600_000;
+		await first.prune();
+		expect((await first.history('#g', {limit: 100})).messages.map(message => message.seq)).toEqual([11, 12, 13, 14, 15]);
+		expect(await first.history(ab, {limit: 100})).toEqual({messages: [], more: false});
+		expect(await first.lastSeq(ab)).toBe(1);
+		await first.close();
+		expect(countRows(file, 'SELECT count(*) FROM log')).toBe(5);
+
+		clock += 24 * 3_600_000;
+		const second = await openKept({file, historyDays: 1, now});
+		expect(await second.history('#g', {limit: 100})).toEqual({messages: [], more: false});
+		expect(await second.lastSeq('#g')).toBe(15);
+		expect(await second.dmPartners('bob', 5)).toEqual([{partner: 'alice', conversation: ab, lastSeq: 1}]);
+		const next = await second.append(ab, dm('bob', 'alice'));
+		expect(next.ok && next.message.seq).toBe(2);
+	});
+
+	it('deletes a dropped group\'s rows', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		const store = await SqliteStore.open({file, indexEvery: 25});
+		await store.createGroup('g', 'alice');
+		await fill(store, 60);
+		await store.append(ab, dm('alice', 'bob'));
+		expect(await store.removeMember('g', 'alice')).toBe('removed_group');
+		await store.prune();
+		await store.close();
+		expect(countRows(file, 'SELECT count(*) FROM log')).toBe(1);
+		expect(countRows(file, 'SELECT count(*) FROM runs WHERE cid = (SELECT cid FROM conversations WHERE name = \'#g\')')).toBe(0);
+		const again = await openKept({file});
+		expect(await again.lastSeq('#g')).toBe(60);
+		expect(await again.members('g')).toBeUndefined();
+	});
+
+	it('rejects a batch that cannot be committed, forgets it, and goes on serving', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		// A database that may not grow past 40 pages: a full disk.
+		const store = await openKept({file, pragmas: ['max_page_count = 40'], checkpointEveryMs: 0});
+		await store.createGroup('g', 'alice');
+		const big = 'x'.repeat(3000);
+		let stored = 0;
+		let failure: unknown;
+		while (failure === undefined && stored < 1000) {
+			const turn = [store.append('#g', groupMsg('g', 'alice', big)), store.append('#g', groupMsg('g', 'alice', big))];
+			const created = store.createGroup(`h${stored}`, 'bob');
+			try {
+				await Promise.all([...turn, created]);
+				stored += 2;
+			} catch (error) {
+				failure = error;
+				await Promise.allSettled([...turn, created]);
+			}
+		}
+
+		expect(failure).toBeInstanceOf(StoreUnavailableError);
+		expect(String(failure)).toMatch(/could not write to the message store .*full/);
+		expect(store.stats().failedCommits).toBe(1);
+		// Memory went back to what was committed: the failed turn's messages and group are gone.
+		expect(await store.lastSeq('#g')).toBe(stored);
+		expect(await store.members(`h${stored}`)).toBeUndefined();
+		expect((await store.history('#g', {limit: 1000})).messages).toHaveLength(stored);
+		// Small writes still fit.
+		expect(await store.markRead('alice', '#g', 1)).toBe(1);
+	});
+
+	it('counts its commits', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		const store = await openKept({file});
+		await fill(store, 100);
+		const stats = store.stats();
+		expect(stats).toMatchObject({file, commits: 2, rowsWritten: 101, failedCommits: 0, unindexedMessages: 100});
+		expect(stats.longestCommitMs).toBeGreaterThan(0);
+		expect(stats.lastCommitMs).toBeGreaterThan(0);
+	});
+});
+
+describe('openStore', () => {
+	it('gives a memory store for :memory: and a SQLite store for a path', async () => {
+		const memory = await openStore({data: ':memory:'});
+		expect(memory.stats().file).toBe(':memory:');
+		await memory.close();
+		const file = path.join(tempDir(), 'natter.db');
+		const sqlite = await openStore({data: file, historyMax: 5});
+		await sqlite.append(ab, dm('alice', 'bob'));
+		expect(sqlite.stats()).toMatchObject({file, commits: 1});
+		await sqlite.close();
+		expect(statSync(file).isFile()).toBe(true);
+	});
+});
