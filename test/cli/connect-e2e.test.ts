@@ -1,6 +1,9 @@
 import {spawnSync} from 'node:child_process';
 import process from 'node:process';
 import {existsSync} from 'node:fs';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {afterAll, beforeAll, expect, test} from 'vitest';
 import {ChatConnection} from '../../source/client/connection.js';
@@ -63,7 +66,7 @@ beforeAll(async () => {
 		throw new Error('dist/cli.js is missing: build first (npm run build)');
 	}
 
-	server = await startServer({host: '127.0.0.1', port: 0, usersFile, rate: 0});
+	server = await startServer({host: '127.0.0.1', port: 0, usersFile, rate: 0, data: ':memory:'});
 	bob = await ChatConnection.open({...server.address, user: 'bob', password: 'builder'});
 	const created = await bob.request('/create_group e2e');
 	expect(created.type).toBe('ok');
@@ -131,13 +134,41 @@ test.skipIf(!hasTmux)('natter connect in a real terminal (tmux): log in, group m
 	expect(after).toContain('natter exited with 0');
 	// The alternate screen is gone: no chat panel left on the normal screen.
 	expect(after).not.toContain('Conversations');
+
+	// Started again, the TUI finds the earlier conversation where it was left: on the server.
+	await bob!.request('/group_msg e2e while you were away');
+	tmux('kill-session', '-t', 'e2e');
+	tmux(
+		'new-session', '-d', '-s', 'e2e', '-x', '100', '-y', '30', '-c', root,
+		`node ${JSON.stringify(cli)} connect --host 127.0.0.1 --port ${port} --user alice; echo "natter exited with $?"; sleep 600`,
+	);
+	await waitForPane(screen => screen.includes('Password:'), 'the login screen again');
+	type('wonderland');
+	press('Enter');
+	const again = await waitForPane(screen => screen.includes('● online') && /# e2e +1/.test(screen) && screen.includes('@ bob'), 'the conversations restored, one unread in #e2e');
+	expect(again).not.toContain('wonderland');
+	press('C-n');
+	const history = await waitForPane(screen => screen.includes('#e2e ›') && screen.includes('bob: while you were away'), 'the history of #e2e');
+	const at = (text: string) => history.indexOf(text);
+	expect(at('bob: hello from bob')).toBeGreaterThan(-1);
+	expect(at('bob: hello from bob')).toBeLessThan(at('alice (you): hi from tmux'));
+	expect(at('alice (you): hi from tmux')).toBeLessThan(at('── new messages ──'));
+	expect(at('── new messages ──')).toBeLessThan(at('bob: while you were away'));
+	press('C-c');
+	await waitForPane(screen => screen.includes('natter exited with 0'), 'natter to exit again');
 });
 
-test.skipIf(!hasTmux)('natter demo: every panel filled, natterbot answers in the DM, Ctrl+C leaves with exit code 0', async () => {
-	tmux(
-		'new-session', '-d', '-s', 'demo', '-x', '80', '-y', '24', '-c', root,
-		`node ${JSON.stringify(cli)} demo; echo "demo exited with $?"; sleep 600`,
-	);
+test.skipIf(!hasTmux)('natter demo: every panel filled, natterbot answers in the DM, Ctrl+C leaves with exit code 0; the next run shows the earlier conversation', async () => {
+	const dataDirectory = await mkdtemp(path.join(tmpdir(), 'natter-demo-'));
+	const data = path.join(dataDirectory, 'demo.db');
+	const startDemo = () => {
+		tmux(
+			'new-session', '-d', '-s', 'demo', '-x', '80', '-y', '24', '-c', root,
+			`node ${JSON.stringify(cli)} demo --data ${JSON.stringify(data)}; echo "demo exited with $?"; sleep 600`,
+		);
+	};
+
+	startDemo();
 	const demoPane = () => tmux('capture-pane', '-p', '-t', 'demo');
 	const waitForDemo = async (predicate: (screen: string) => boolean, what: string) => {
 		const started = Date.now();
@@ -165,6 +196,18 @@ test.skipIf(!hasTmux)('natter demo: every panel filled, natterbot answers in the
 	tmux('send-keys', '-t', 'demo', 'C-c');
 	const after = await waitForDemo(screen => screen.includes('demo exited with'), 'the demo to exit');
 	expect(after).toContain('demo exited with 0');
+
+	tmux('kill-session', '-t', 'demo');
+	startDemo();
+	const second = await waitForDemo(screen => screen.includes('natterbot is online') && screen.includes('Demo data:'), 'the demo again');
+	expect(second).toContain('● natterbot');
+	tmux('send-keys', '-t', 'demo', 'C-n', 'C-n');
+	const earlier = await waitForDemo(screen => screen.includes('@natterbot (direct)') && screen.includes('natterbot: pong!'), 'the earlier conversation with natterbot');
+	expect(earlier.indexOf('alice (you): ping')).toBeGreaterThan(-1);
+	expect(earlier.indexOf('alice (you): ping')).toBeLessThan(earlier.indexOf('natterbot: pong!'));
+	tmux('send-keys', '-t', 'demo', 'C-c');
+	await waitForDemo(screen => screen.includes('demo exited with 0'), 'the demo to exit again');
+	await rm(dataDirectory, {recursive: true, force: true});
 });
 
 test('without a terminal, connect and demo say so on stderr and exit 1 (no raw-mode stack trace); a bad port is a usage error', () => {

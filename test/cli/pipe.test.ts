@@ -1,9 +1,9 @@
 import {Buffer} from 'node:buffer';
-import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import net from 'node:net';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {afterAll, afterEach, beforeAll, describe, expect, test} from 'vitest';
+import {afterAll, afterEach, beforeAll, describe, expect, test, vi} from 'vitest';
 import {ChatConnection} from '../../source/client/connection.js';
 import type {ServerEvent} from '../../source/protocol/index.js';
 import {PipeProcess, type PipeEvent} from '../helpers/pipe-process.js';
@@ -54,6 +54,8 @@ describe('natter pipe: usage', () => {
 		expect(help).toContain('natter pipe --user NAME');
 		expect(help).toContain('NATTER_PASSWORD');
 		expect(help).toContain('--password-file');
+		expect(help).toContain('--cursor');
+		expect(help).toMatch(/atomically/);
 	});
 
 	test('no password: exit 2 with a message saying where a password comes from', async () => {
@@ -145,7 +147,7 @@ describe('natter pipe: against a real server', () => {
 		child.end();
 		expect(await child.exit).toEqual({code: 0, signal: null});
 		expect(child.events.map(event => event.type)).toEqual(['welcome', 'login_ok', 'ok', 'bye']);
-		expect(child.events[0]).toMatchObject({type: 'welcome', protocol: 1, server: 'natter'});
+		expect(child.events[0]).toMatchObject({type: 'welcome', protocol: 2, server: 'natter'});
 		expect(child.events.slice(2)).toMatchObject([{type: 'ok', command: 'exit', id: 'exit'}, {type: 'bye', reason: 'exit'}]);
 		expect(child.junk).toEqual([]);
 		expect(child.stderr).toBe('');
@@ -161,7 +163,8 @@ describe('natter pipe: against a real server', () => {
 		alice.send('/msg bob hi bob, build 42 is green');
 		const dm = await bob.waitFor(event => event.type === 'msg', 'the private message');
 		expect(dm).toMatchObject({from: 'alice', to: 'bob', text: 'hi bob, build 42 is green'});
-		expect(typeof dm['id']).toBe('number');
+		expect(typeof dm['msgid']).toBe('string');
+		expect(typeof dm['seq']).toBe('number');
 		expect(Number.isNaN(Date.parse(dm['ts'] as string))).toBe(false);
 		expect(await alice.waitFor(replyTo(1), 'the reply')).toMatchObject({type: 'ok', command: 'msg', recipients: 1});
 
@@ -201,7 +204,7 @@ describe('natter pipe: against a real server', () => {
 			'', // 4: skipped
 			'/dance', // 5: unknown command
 			'/members OPS', // 6
-			'/msg BOB   spaced  out  ', // 7: bob is offline (server error)
+			'/msg BOB   spaced  out  ', // 7: bob is offline: stored for his next login
 			'x'.repeat(9000), // 8: too long
 			Buffer.from([0x2F, 0x6D, 0x73, 0x67, 0x20, 0xFF, 0xFE]), // 9: invalid UTF-8
 			'   ', // 10: skipped
@@ -220,7 +223,7 @@ describe('natter pipe: against a real server', () => {
 			'usage',
 			'unknown_command',
 			'members',
-			'offline',
+			'msg',
 			'line_too_long',
 			'invalid_utf8',
 			'already_member',
@@ -230,6 +233,7 @@ describe('natter pipe: against a real server', () => {
 		]);
 		expect(replies[2]).toEqual({type: 'error', id: 3, code: 'usage', message: 'usage: /msg <user> <text>'});
 		expect(replies[4]).toMatchObject({group: 'ops', members: [{name: 'carol', online: true}]});
+		expect(replies[5]).toMatchObject({command: 'msg', stored: true, message: {to: 'bob', text: 'spaced  out  '}});
 		expect(child.junk).toEqual([]);
 	});
 
@@ -249,8 +253,8 @@ describe('natter pipe: against a real server', () => {
 			}
 		}
 
-		// Message ids grow in the order the commands were given.
-		const messageIds = replies.flatMap(reply => (reply.type === 'ok' && reply['command'] === 'broadcast' ? [(reply['message'] as {id: number}).id] : []));
+		// Broadcast seqs grow in the order the commands were given.
+		const messageIds = replies.flatMap(reply => (reply.type === 'ok' && reply['command'] === 'broadcast' ? [(reply['message'] as {seq: number}).seq] : []));
 		expect(messageIds).toHaveLength(20);
 		expect(messageIds).toEqual([...messageIds].sort((a, b) => a - b));
 	});
@@ -286,6 +290,95 @@ describe('natter pipe: against a real server', () => {
 		check.end();
 		await check.exit;
 		expect(check.replies()[0]).toMatchObject({type: 'error', code: 'no_such_group'});
+	});
+});
+
+describe('natter pipe --cursor: a script resumes where its last run stopped', () => {
+	async function readCursor(file: string): Promise<Record<string, number>> {
+		return JSON.parse(await readFile(file, 'utf8')) as Record<string, number>;
+	}
+
+	const texts = (events: PipeEvent[]) => events.filter(event => ['msg', 'group_msg', 'broadcast'].includes(event.type)).map(event => event['text']);
+
+	test('the first run starts without a file and writes it; the next run gets exactly what it missed; a kill still leaves it up to date', async () => {
+		const server = await serverFor();
+		const dir = await mkdtemp(path.join(tmpdir(), 'natter-cursor-'));
+		const cursor = path.join(dir, 'alice.cursor');
+		const bob = await ChatConnection.open({host: server.host, port: server.port, user: 'bob', password: testUsers.bob});
+		try {
+			await bob.request('/create_group dev');
+			const alice = await ChatConnection.open({host: server.host, port: server.port, user: 'alice', password: testUsers.alice});
+			await alice.request('/join_group dev');
+			await alice.close();
+
+			const first = pipeAs(server, 'alice', ['--cursor', cursor]);
+			await first.loggedIn();
+			await bob.request('/group_msg dev one');
+			await bob.request('/msg alice psst');
+			const two = await bob.request('/group_msg dev two');
+			const hear = await bob.request('/broadcast hear ye');
+			await first.waitFor(event => event.type === 'broadcast', 'the broadcast');
+			// Written while running, not only at exit.
+			await vi.waitFor(async () => {
+				expect(await readCursor(cursor)).toMatchObject({'*': (hear as {message: {seq: number}}).message.seq});
+			});
+			first.end();
+			expect((await first.exit).code).toBe(0);
+			const afterFirst = await readCursor(cursor);
+			expect(afterFirst).toEqual({
+				'#dev': (two as {message: {seq: number}}).message.seq,
+				'@bob': expect.any(Number) as number,
+				'*': (hear as {message: {seq: number}}).message.seq,
+			});
+
+			// While no pipe runs: one group message and one stored direct message.
+			await bob.request('/group_msg dev three');
+			expect(await bob.request('/msg alice while you were away')).toMatchObject({type: 'ok', stored: true});
+
+			const second = pipeAs(server, 'alice', ['--cursor', cursor]);
+			const resumed = await second.waitFor(event => event.type === 'resumed', 'the end of the resume');
+			const start = second.events.findIndex(event => event.type === 'login_ok');
+			const missed = second.events.slice(start + 1, second.events.indexOf(resumed));
+			expect(texts(missed).sort()).toEqual(['three', 'while you were away']);
+			expect(texts(second.events)).not.toContain('one');
+			expect(texts(second.events)).not.toContain('psst');
+			second.end();
+			expect((await second.exit).code).toBe(0);
+			const afterSecond = await readCursor(cursor);
+			expect(afterSecond['#dev']).toBe(afterFirst['#dev']! + 1);
+			expect(afterSecond['@bob']).toBe(afterFirst['@bob']! + 1);
+
+			// Killed right after a message: the cursor still has it.
+			const third = pipeAs(server, 'alice', ['--cursor', cursor]);
+			await third.waitFor(event => event.type === 'resumed', 'the (empty) resume');
+			expect(texts(third.events)).toEqual([]);
+			await bob.request('/group_msg dev four');
+			await third.waitFor(event => event.type === 'group_msg', 'the live message');
+			third.child.kill('SIGTERM');
+			expect((await third.exit).code).toBe(143);
+			expect((await readCursor(cursor))['#dev']).toBe(afterFirst['#dev']! + 2);
+			// Written by renaming a temp file over it: nothing else is left beside it.
+			expect(await readdir(dir)).toEqual(['alice.cursor']);
+		} finally {
+			await bob.close();
+			await rm(dir, {recursive: true, force: true});
+		}
+	});
+
+	test('a cursor file that is not a cursor: exit 2, saying what is wrong, before connecting', async () => {
+		const dir = await mkdtemp(path.join(tmpdir(), 'natter-cursor-'));
+		try {
+			for (const [text, message] of [['{"#dev": -1}', 'whole number'], ['[1, 2]', 'not a JSON object'], ['{"dev": 3}', '#group, @user or *'], ['{oops', 'not JSON']] as const) {
+				const file = path.join(dir, 'bad.cursor');
+				await writeFile(file, text);
+				const child = pipe(['--user', 'alice', '--port', '1', '--cursor', file], {NATTER_PASSWORD: 'x'});
+				expect((await child.exit).code).toBe(2);
+				expect(child.stderr).toContain('is not valid');
+				expect(child.stderr).toContain(message);
+			}
+		} finally {
+			await rm(dir, {recursive: true, force: true});
+		}
 	});
 });
 

@@ -1,5 +1,8 @@
 import net from 'node:net';
 import {once} from 'node:events';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
 import {act} from 'react';
 import {afterEach, describe, expect, test} from 'vitest';
 import {cleanup} from 'ink-testing-library';
@@ -7,6 +10,7 @@ import {ChatConnection} from '../../source/client/connection.js';
 import App from '../../source/ui/app.js';
 import {ChatSession, type SessionOptions} from '../../source/ui/session.js';
 import type {NatterServer} from '../../server/index.js';
+import type {ChatMessage} from '../../source/protocol/index.js';
 import {keys, renderScreen, type Screen} from './helpers/ink.js';
 import {startTestServer} from './helpers/server.js';
 import {nextEvent} from '../helpers/next-event.js';
@@ -23,11 +27,29 @@ afterEach(async () => {
 	}
 });
 
-async function server(port = 0): Promise<NatterServer> {
-	const started = await startTestServer(port);
+async function server(port = 0, data?: string): Promise<NatterServer> {
+	const started = await startTestServer(port, data);
 	toClose.push(started);
 	return started;
 }
+
+/** A data file in a temp directory removed after the test, for servers restarted on the same data. */
+async function dataFile(): Promise<string> {
+	const directory = await mkdtemp(path.join(tmpdir(), 'natter-tui-'));
+	toClose.unshift({close: async () => rm(directory, {recursive: true, force: true})});
+	return path.join(directory, 'chat.db');
+}
+
+async function sent(connection: ChatConnection, line: string): Promise<ChatMessage> {
+	const reply = await connection.request(line);
+	if (reply.type !== 'ok' || !('message' in reply)) {
+		throw new Error(`${line}: ${JSON.stringify(reply)}`);
+	}
+
+	return reply.message;
+}
+
+const count = (frame: string, text: string) => frame.split(text).length - 1;
 
 async function client(target: NatterServer, user: string): Promise<ChatConnection> {
 	const connection = await ChatConnection.open({...target.address, user, password: passwords[user]!});
@@ -210,6 +232,129 @@ describe('chat screen against a real server', () => {
 	});
 });
 
+describe('history, read markers and resume against a real server', () => {
+	test('at login the conversations come back with unread counts from the read marker; opening one shows its history under a "new messages" line, and reading it moves the marker for the other sessions', async () => {
+		const target = await server();
+		const bob = await client(target, 'bob');
+		const earlier = await client(target, 'alice');
+		await bob.request('/create_group dev');
+		await earlier.request('/join_group dev');
+		const read = await sent(bob, '/group_msg dev already read');
+		expect(await earlier.markRead('#dev', read.seq)).toMatchObject({type: 'ok', seq: read.seq});
+		await earlier.close();
+		await sent(bob, '/group_msg dev first unread');
+		const last = await sent(bob, '/group_msg dev second unread');
+
+		const other = await client(target, 'alice');
+		const {screen} = await chatAs(target, 'alice');
+		await screen.waitFor(frame => /# dev +2/.test(frame), 'the unread count from the read marker');
+		const markerMoved = nextEvent(other, event => event.type === 'read' && event.conversation === '#dev' && event.seq === last.seq);
+		await screen.press(keys.ctrl('n'));
+		const opened = await screen.waitFor(frame => frame.includes('bob: second unread') && frame.includes('new messages'), 'the history of #dev');
+		const at = (text: string) => opened.indexOf(text);
+		expect(at('bob: already read')).toBeGreaterThan(-1);
+		expect(at('bob: already read')).toBeLessThan(at('── new messages ──'));
+		expect(at('── new messages ──')).toBeLessThan(at('bob: first unread'));
+		expect(at('bob: first unread')).toBeLessThan(at('bob: second unread'));
+		// Shown, so read: the other session of alice is told, and the count here is gone.
+		await markerMoved;
+		await screen.waitFor(frame => /# dev\s*│/.test(frame), 'no unread count on #dev');
+	});
+
+	test('a second TUI of the same user reading a conversation makes the first one\'s unread count drop', async () => {
+		const target = await server();
+		const bob = await client(target, 'bob');
+		await bob.request('/create_group ops');
+		const first = await chatAs(target, 'alice');
+		await first.screen.submit('/join_group ops');
+		await first.screen.waitFor(frame => frame.includes('#ops ›'), 'the group open');
+		await first.screen.press(keys.ctrl('p'));
+		await first.screen.waitFor(frame => frame.includes('All ›'), 'back in All');
+		await bob.request('/group_msg ops one');
+		await bob.request('/group_msg ops two');
+		await first.screen.waitFor(frame => /# ops +2/.test(frame), 'two unread in the first TUI');
+
+		const second = await chatAs(target, 'alice');
+		await second.screen.waitFor(frame => /# ops +2/.test(frame), 'the same count in the second TUI');
+		await second.screen.press(keys.ctrl('n'));
+		await second.screen.waitFor(frame => frame.includes('bob: two'), 'the second TUI reading #ops');
+		await first.screen.waitFor(frame => !/# ops +2/.test(frame) && /# ops\s*│/.test(frame), 'the first TUI\'s count to drop');
+	});
+
+	test('PageUp past the top fetches the older page, until the beginning of the conversation', async () => {
+		const target = await server();
+		const bob = await client(target, 'bob');
+		await bob.request('/create_group big');
+		const joining = await client(target, 'alice');
+		await joining.request('/join_group big');
+		await joining.close();
+		for (let index = 0; index < 230; index++) {
+			await bob.request(`/group_msg big line ${String(index).padStart(3, '0')}`);
+		}
+
+		const {screen} = await chatAs(target, 'alice');
+		await screen.waitFor(frame => /# big +230/.test(frame), 'the unread count');
+		await screen.press(keys.ctrl('n'));
+		await screen.waitFor(frame => frame.includes('bob: line 229'), 'the newest page');
+		let frame = screen.frame();
+		for (let press = 0; press < 60 && !frame.includes('bob: line 000'); press++) {
+			await screen.press(keys.pageUp);
+			frame = await screen.waitFor(current => !current.includes('loading'), 'the page to arrive');
+		}
+
+		expect(frame).toContain('bob: line 000');
+		expect(frame).not.toContain('earlier messages');
+		// The whole conversation, once each, in order: walk back down and collect what shows.
+		const seen = new Set<string>();
+		for (let press = 0; press < 60; press++) {
+			for (const match of screen.frame().matchAll(/bob: line (\d{3})/g)) {
+				seen.add(match[1]!);
+			}
+
+			await screen.press(keys.pageDown);
+		}
+
+		expect(seen.size).toBe(230);
+	});
+
+	test('a reconnect to a server restarted on the same data resumes: what was missed shows once, in order, nothing twice', async () => {
+		const data = await dataFile();
+		const first = await server(0, data);
+		const {port} = first.address;
+		const bob = await client(first, 'bob');
+		await bob.request('/create_group dev');
+		const {screen} = await chatAs(first, 'alice', {backoff: {initialMs: 100, maxMs: 200}});
+		await screen.submit('/join_group dev');
+		await screen.waitFor(frame => frame.includes('#dev ›'), 'the group open');
+		await bob.request('/group_msg dev before the restart');
+		await screen.waitFor(frame => frame.includes('bob: before the restart'), 'the message before the restart');
+		await first.close();
+		await screen.waitFor(frame => frame.includes('● reconnecting'), 'the reconnecting state');
+
+		// While alice is away, bob talks on the same data through another port.
+		const meanwhile = await server(0, data);
+		const bobAgain = await client(meanwhile, 'bob');
+		await bobAgain.request('/group_msg dev missed one');
+		await bobAgain.request('/group_msg dev missed two');
+		await bobAgain.close();
+		await meanwhile.close();
+
+		const back = await server(port, data);
+		const frame = await screen.waitFor(current => current.includes('● online') && current.includes('bob: missed two'), 'the resumed messages');
+		for (const text of ['bob: before the restart', 'bob: missed one', 'bob: missed two']) {
+			expect(count(frame, text)).toBe(1);
+		}
+
+		expect(frame.indexOf('bob: before the restart')).toBeLessThan(frame.indexOf('bob: missed one'));
+		expect(frame.indexOf('bob: missed one')).toBeLessThan(frame.indexOf('bob: missed two'));
+		expect(frame).not.toContain('no longer has');
+		const live = await client(back, 'bob');
+		await live.request('/group_msg dev live again');
+		const after = await screen.waitFor(current => current.includes('bob: live again'), 'live messages after the resume');
+		expect(count(after, 'bob: missed two')).toBe(1);
+	});
+});
+
 describe('a hostile server', () => {
 	test('names, group names and texts with escape sequences and C1 controls reach the screen as plain text', async () => {
 		const evil = net.createServer(socket => {
@@ -222,14 +367,15 @@ describe('a hostile server', () => {
 					const request = JSON.parse(buffered.slice(0, end)) as {type: string; id?: string | number};
 					buffered = buffered.slice(end + 1);
 					if (request.type === 'hello') {
-						send({type: 'welcome', protocol: 1, server: 'natter', version: 'evil'});
+						send({type: 'welcome', protocol: 2, server: 'natter', version: 'evil'});
 					} else if (request.type === 'login') {
-						send({type: 'login_ok', id: request.id, user: 'alice', text: 'welcome'});
+						send({type: 'login_ok', id: request.id, user: 'alice', text: 'welcome', conversations: [{conversation: '#x\u001B[2J', last_seq: 1, read_seq: 0, unread: 1}]});
 						const ts = new Date().toISOString();
-						send({type: 'msg', id: 1, ts, from: 'eve\u001B[2J', to: 'alice', text: 'clear\u001B[2J\u001B[31mred\u009B31m'});
-						send({type: 'group_msg', id: 2, ts, from: 'eve', group: 'g\u001B]0;title\u0007x', text: 'bell\u0007 and \u001B[1;1Hhome'});
-						send({type: 'broadcast', id: 3, ts, from: 'eve', text: 'to all \u001B[5mblink'});
+						send({type: 'msg', msgid: 'a', seq: 1, ts, from: 'eve\u001B[2J', to: 'alice', text: 'clear\u001B[2J\u001B[31mred\u009B31m'});
+						send({type: 'group_msg', msgid: 'b', seq: 1, ts, from: 'eve', group: 'g\u001B]0;title\u0007x', text: 'bell\u0007 and \u001B[1;1Hhome'});
+						send({type: 'broadcast', msgid: 'c', seq: 1, ts, from: 'eve', text: 'to all \u001B[5mblink'});
 						send({type: 'presence', user: 'mal\u009Blory', online: true, ts});
+						send({type: 'gap', conversation: '*', after: 1, before: 5, skipped: 3});
 					}
 				}
 			});

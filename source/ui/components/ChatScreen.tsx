@@ -72,7 +72,7 @@ export function ChatScreen({session, initialState, notice}: Props) {
 	latest.current = state;
 	useChatSession(session, dispatch, () => latest.current);
 	useHistoryRequests(session, state.requests, dispatch);
-	useReadMarkers(session, state, dispatch);
+	const flushReadMarkers = useReadMarkers(session, state, dispatch);
 	const leaving = useRef(false);
 
 	const leave = useCallback(() => {
@@ -81,10 +81,11 @@ export function ChatScreen({session, initialState, notice}: Props) {
 		}
 
 		leaving.current = true;
-		void session.close().finally(() => {
+		// Where the user stopped reading is kept for the next start, even right after a message came in.
+		void flushReadMarkers().then(async () => session.close()).finally(() => {
 			exit();
 		});
-	}, [session, exit]);
+	}, [session, exit, flushReadMarkers]);
 
 	useEffect(() => () => {
 		// Unmounted without /exit (a signal, a crash): drop the socket so the process can end.

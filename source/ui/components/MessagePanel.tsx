@@ -5,7 +5,7 @@ import {formatTime, nameColor} from '../format.js';
 import type {Conversation, Line} from '../state/types.js';
 
 /** What the top of the view says when it shows the oldest line held. */
-export type TopHint = 'loading' | 'older' | 'loading_older' | undefined;
+export type TopHint = 'loading' | 'older' | 'loading_older' | 'start' | undefined;
 
 type Props = {
 	readonly title: string;
@@ -61,6 +61,7 @@ const topText: Record<Exclude<TopHint, undefined>, string> = {
 	loading: 'Loading history…',
 	older: '… earlier messages: PgUp loads them',
 	loading_older: '… loading earlier messages',
+	start: '· the beginning of the conversation ·',
 };
 
 export function conversationTitle(conversation: Pick<Conversation, 'kind' | 'name'>): string {
@@ -108,12 +109,18 @@ export function topHint(conversation: Pick<Conversation, 'lines' | 'scroll' | 'h
 		return 'loading_older';
 	}
 
-	return conversation.history === 'loaded' && conversation.hasOlder ? 'older' : undefined;
+	if (conversation.history !== 'loaded') {
+		return undefined;
+	}
+
+	return conversation.hasOlder ? 'older' : 'start';
 }
 
 /** The open conversation, pinned to the bottom. */
 export const MessagePanel = memo(function MessagePanel({title, lines: visible, scroll, width, height, newLineKey, top}: Props) {
 	const rows = messageRows(height);
+	// Above the oldest line: loading, more to fetch, or the beginning; an empty conversation says so.
+	const header = visible.length === 0 && (top === undefined || top === 'start') ? 'No messages yet.' : (top === undefined ? undefined : topText[top]);
 	return (
 		<Box flexDirection="column" borderStyle="round" borderColor="gray" width={width} height={height} paddingX={1}>
 			<Box height={1} flexShrink={0}>
@@ -124,17 +131,15 @@ export const MessagePanel = memo(function MessagePanel({title, lines: visible, s
 			</Box>
 			<Box height={rows} overflow="hidden" flexDirection="column" justifyContent="flex-end">
 				<Box flexDirection="column" flexShrink={0}>
-					{top ? <Text dimColor wrap="truncate-end">{topText[top]}</Text> : null}
-					{visible.length === 0 && top === undefined
-						? <Text dimColor>No messages yet.</Text>
-						: visible.map(line => (line.key === newLineKey
-							? (
-								<Box key={line.key} flexDirection="column" flexShrink={0}>
-									<Text color="yellow" wrap="truncate-end">{'── new messages ──'}</Text>
-									<LineRow line={line}/>
-								</Box>
-							)
-							: <LineRow key={line.key} line={line}/>))}
+					{header === undefined ? null : <Text dimColor wrap="truncate-end">{header}</Text>}
+					{visible.map(line => (line.key === newLineKey
+						? (
+							<Box key={line.key} flexDirection="column" flexShrink={0}>
+								<Text color="yellow" wrap="truncate-end">{'── new messages ──'}</Text>
+								<LineRow line={line}/>
+							</Box>
+						)
+						: <LineRow key={line.key} line={line}/>))}
 				</Box>
 			</Box>
 		</Box>

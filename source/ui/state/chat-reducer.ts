@@ -581,8 +581,9 @@ function applySummaries(draft: Draft, summaries: readonly ConversationSummary[])
 		work.readSeq = Math.max(work.readSeq, summary.read_seq);
 	}
 
+	// The open conversation has messages the user has not seen (sent while away): the line goes above them.
 	const active = draft.work(draft.active);
-	if (active.newAfter === undefined && active.lastSeq > active.readSeq) {
+	if (active.lastSeq > active.readSeq) {
 		active.newAfter = active.readSeq;
 	}
 

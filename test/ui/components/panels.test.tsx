@@ -82,7 +82,7 @@ describe('MessagePanel: history', () => {
 		expect(loading).toContain('… loading 263 earlier messages');
 	});
 
-	test('above the oldest line: loading, or more to fetch with PgUp; nothing once the whole history is held', () => {
+	test('above the oldest line: loading, more to fetch with PgUp, or the beginning of the conversation', () => {
 		const conversation = {...withLines(emptyConversation('#dev', 'group', 'dev'), [message('bob', 'oldest held')]), history: 'loaded' as const, hasOlder: true};
 		const draw = (top: ReturnType<typeof topHint>) => renderScreen(<MessagePanel title="#dev" lines={visibleLines(conversation, 10)} scroll={0} width={60} height={10} top={top}/>).frame();
 		expect(topHint(conversation, 10)).toBe('older');
@@ -91,7 +91,9 @@ describe('MessagePanel: history', () => {
 		expect(draw('loading_older')).toContain('… loading earlier messages');
 		expect(topHint({...conversation, history: 'loading'}, 10)).toBe('loading');
 		expect(draw('loading')).toContain('Loading history…');
-		expect(topHint({...conversation, hasOlder: false}, 10)).toBeUndefined();
+		expect(topHint({...conversation, hasOlder: false}, 10)).toBe('start');
+		expect(draw('start')).toContain('· the beginning of the conversation ·');
+		expect(renderScreen(<MessagePanel title="#dev" lines={[]} scroll={0} width={60} height={10} top="start"/>).frame()).toContain('No messages yet.');
 		// Scrolled so the oldest line is out of view: nothing to say up there.
 		const long = withLines(conversation, Array.from({length: 50}, (_, index) => message('bob', `l${index}`)));
 		expect(topHint({...long, hasOlder: true}, 10)).toBeUndefined();

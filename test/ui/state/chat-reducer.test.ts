@@ -372,6 +372,11 @@ describe('chat reducer: protocol 2 history, order and read markers', () => {
 		expect(firstNewLine(activeConversation(state))).toBe(divided!.key);
 		state = run(state, {type: 'select', key: '*'}, {type: 'select', key: '#dev'});
 		expect(firstNewLine(activeConversation(state))).toBeUndefined();
+
+		// Back from a lost connection with messages missed in the open conversation: the line goes above them.
+		state = run(state, events(loginOk(summary('#dev', 6, 4)), group('carol', 'dev', 'missed five', 5), group('carol', 'dev', 'missed six', 6)));
+		const resumed = activeConversation(state);
+		expect(resumed.lines.find(line => line.key === firstNewLine(resumed))).toMatchObject({text: 'missed five'});
 	});
 
 	test('resume points: the newest seq held in each conversation loaded or holding messages', () => {
