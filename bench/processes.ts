@@ -26,24 +26,45 @@ function spawnPinned(core: number | undefined, args: readonly string[], stdio: P
 export type BenchServer = {
 	readonly pid: number;
 	readonly port: number;
-	stop(): Promise<void>;
+	/** SIGTERM and wait for the exit (SIGKILL after `timeoutMs`); resolves with the seconds it took and whether it had to be killed. */
+	stop(timeoutMs?: number): Promise<{seconds: number; killed: boolean}>;
 };
 
+/** Resolves true when the child had to be killed (it did not exit within `timeoutMs`). */
 async function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
 	if (child.exitCode !== null || child.signalCode !== null) {
-		return true;
+		return false;
 	}
 
-	const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+	let killed = false;
+	const timer = setTimeout(() => {
+		killed = true;
+		child.kill('SIGKILL');
+	}, timeoutMs);
 	await once(child, 'exit');
 	clearTimeout(timer);
-	return true;
+	return killed;
 }
 
+export type ServerOptions = {
+	usersFile: string;
+	logFile: string;
+	core: number | undefined;
+	nodeArgs: readonly string[];
+	relay: boolean;
+	/** `--data`: a SQLite file or `:memory:`. */
+	data: string;
+	/** `--history-max` (the per-conversation cap; 0: none), when not the server's default. */
+	historyMax?: number;
+};
+
 /** `natter serve` on a free port with the flood limit off (`--rate 0`), logs to `logFile`. */
-export async function startServer(options: {usersFile: string; logFile: string; core: number | undefined; nodeArgs: readonly string[]; relay: boolean}): Promise<BenchServer> {
+export async function startServer(options: ServerOptions): Promise<BenchServer> {
 	const logFd = openSync(options.logFile, 'a');
-	const server = options.relay ? [relayPath] : [cliPath, 'serve', '--host', '127.0.0.1', '--port', '0', '--users', options.usersFile, '--rate', '0', '--log-format', 'json'];
+	const server = options.relay ? [relayPath] : [
+		cliPath, 'serve', '--host', '127.0.0.1', '--port', '0', '--users', options.usersFile, '--rate', '0', '--log-format', 'json', '--data', options.data,
+		...(options.historyMax === undefined ? [] : ['--history-max', String(options.historyMax)]),
+	];
 	const child = spawnPinned(options.core, [...options.nodeArgs, ...server], ['ignore', 'pipe', logFd]);
 	closeSync(logFd);
 	const lines = createInterface({input: child.stdout!});
@@ -67,9 +88,11 @@ export async function startServer(options: {usersFile: string; logFile: string; 
 	return {
 		pid: child.pid!,
 		port,
-		async stop() {
+		async stop(timeoutMs = 60_000) {
+			const started = performance.now();
 			child.kill('SIGTERM');
-			await waitExit(child, 15_000);
+			const killed = await waitExit(child, timeoutMs);
+			return {seconds: (performance.now() - started) / 1000, killed};
 		},
 	};
 }

@@ -1,4 +1,5 @@
-import type {ConnectResult, LadderResult, LadderStep, ScenarioResult, StormResult} from './types.js';
+import {type ComparisonRow, ratio, type StoppedFigures, type StoreKind} from './store-figures.js';
+import type {ConnectResult, HistoryResult, LadderResult, LadderStep, ResumeCase, ResumeResult, ScenarioResult, StormResult, Timing} from './types.js';
 
 const percent = (fraction: number) => (fraction < 0 ? '?' : `${(fraction * 100).toFixed(0)}%`);
 const millions = (perSecond: number) => `${(perSecond / 1e6).toFixed(3)} M/s`;
@@ -40,6 +41,32 @@ function stormLines(result: StormResult): string[] {
 	];
 }
 
+/** "p50 1.2 / p99 3.4 ms" */
+export function timingText(timing: Timing): string {
+	return `p50 ${ms(timing.p50Ms)} / p99 ${ms(timing.p99Ms)}`;
+}
+
+function resumeCaseLine(label: string, result: ResumeCase): string {
+	return `  ${label}: to the last missed message ${timingText(result.lastMessage)}, to resumed ${timingText(result.resumed)} (max ${ms(result.resumed.maxMs)}); login_ok alone ${timingText(result.loginOk)}`;
+}
+
+function resumeLines(result: ResumeResult): string[] {
+	return [
+		`${result.name}: ${result.missed} missed messages, ${result.repetitions} resumes each way, timed from sending login (with resume) on an open connection; server cpu ${percent(result.serverCpu)}, others ${percent(result.otherCpu)}`,
+		resumeCaseLine('just sent (the store\'s newest)', result.recent),
+		resumeCaseLine('after 2.5 s idle (indexed)', result.idle),
+	];
+}
+
+function historyLines(result: HistoryResult): string[] {
+	const perMillion = result.fileBytesAfterFill > 0 ? `, ${(result.fileBytesAfterFill / result.messages).toFixed(0)} MB per million messages` : '';
+	return [
+		`${result.name}: filled one group with ${result.messages.toLocaleString('en')} messages in ${result.fillSeconds.toFixed(1)} s = ${result.fillMessagesPerSec.toLocaleString('en')} stored messages/s (${result.senders} pipelining senders; server cpu ${percent(result.fillServerCpu)}, others ${percent(result.fillOtherCpu)})`,
+		`  data on disk after the fill ${(result.fileBytesAfterFill / 1e6).toFixed(1)} MB (of which -wal ${(result.walBytesAfterFill / 1e6).toFixed(1)} MB)${perMillion}; server RSS ${(result.rssBeforeFillKiB / 1024).toFixed(0)} -> ${(result.rssAfterFillKiB / 1024).toFixed(0)} MiB`,
+		`  /history of ${result.page}, one at a time: newest page ${timingText(result.newest)} (max ${ms(result.newest.maxMs)}); before a seq around the middle ${timingText(result.middle)} (max ${ms(result.middle.maxMs)}); ${result.newest.count} requests each`,
+	];
+}
+
 export function resultLines(result: ScenarioResult): string[] {
 	switch (result.kind) {
 		case 'ladder': {
@@ -53,10 +80,22 @@ export function resultLines(result: ScenarioResult): string[] {
 		case 'storm': {
 			return stormLines(result);
 		}
+
+		case 'resume': {
+			return resumeLines(result);
+		}
+
+		case 'history': {
+			return historyLines(result);
+		}
 	}
 }
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+const timingFigures = (timing: Timing) => ({p50Ms: round(timing.p50Ms), p99Ms: round(timing.p99Ms), maxMs: round(timing.maxMs), count: timing.count});
+const resumeCaseFigures = (result: ResumeCase) => ({
+	lastMessage: timingFigures(result.lastMessage), resumed: timingFigures(result.resumed), loginOk: timingFigures(result.loginOk), messages: result.messages,
+});
 
 /** The compact figures of one scenario for the final JSON line. */
 export function resultFigures(result: ScenarioResult): Record<string, unknown> {
@@ -140,5 +179,140 @@ export function resultFigures(result: ScenarioResult): Record<string, unknown> {
 				otherCpu: round(result.otherCpu),
 			};
 		}
+
+		case 'resume': {
+			return {
+				missed: result.missed,
+				repetitions: result.repetitions,
+				recent: resumeCaseFigures(result.recent),
+				idle: resumeCaseFigures(result.idle),
+				serverCpu: round(result.serverCpu),
+				otherCpu: round(result.otherCpu),
+			};
+		}
+
+		case 'history': {
+			return {
+				messages: result.messages,
+				senders: result.senders,
+				fillSeconds: round(result.fillSeconds),
+				fillMessagesPerSec: result.fillMessagesPerSec,
+				fillServerCpu: round(result.fillServerCpu),
+				fillOtherCpu: round(result.fillOtherCpu),
+				fileBytesAfterFill: result.fileBytesAfterFill,
+				walBytesAfterFill: result.walBytesAfterFill,
+				mbPerMillionAfterFill: round(result.fileBytesAfterFill / result.messages, 1),
+				rssBeforeFillKiB: result.rssBeforeFillKiB,
+				rssAfterFillKiB: result.rssAfterFillKiB,
+				page: result.page,
+				newest: timingFigures(result.newest),
+				middle: timingFigures(result.middle),
+			};
+		}
 	}
+}
+
+/** What one scenario run with one store left behind, apart from its result. */
+export type StoreRunFigures = {
+	/** From the server's `stopped` log line; undefined when it logged none (killed, or the relay). */
+	readonly stopped?: StoppedFigures;
+	/** `.db` + `-wal` + `-shm` after the server stopped cleanly; undefined for `:memory:`. */
+	readonly fileBytesAfterShutdown?: number;
+	/** SIGTERM to exit. */
+	readonly shutdownSeconds: number;
+	readonly killed: boolean;
+};
+
+export type RunOutcome = {readonly result?: ScenarioResult; readonly error?: string; readonly store: StoreRunFigures};
+
+/** A scenario's runs by store. */
+export type StoreRuns = Partial<Record<StoreKind, RunOutcome>>;
+
+export function storeLine(kind: StoreKind, figures: StoreRunFigures, messages?: number): string {
+	const parts: string[] = [kind === 'file' ? 'store: SQLite file' : 'store: :memory:'];
+	if (figures.stopped) {
+		parts.push(`${figures.stopped.commits} commits, ${figures.stopped.rowsWritten} rows written, longest commit ${ms(figures.stopped.longestCommitMs)}`);
+	} else {
+		parts.push('no stopped line logged');
+	}
+
+	if (figures.fileBytesAfterShutdown !== undefined) {
+		const perMillion = messages ? ` (${(figures.fileBytesAfterShutdown / messages).toFixed(0)} MB per million messages)` : '';
+		parts.push(`${(figures.fileBytesAfterShutdown / 1e6).toFixed(1)} MB on disk after shutdown${perMillion}`);
+	}
+
+	parts.push(`shutdown ${figures.shutdownSeconds.toFixed(1)} s${figures.killed ? ' (KILLED: it did not stop in time)' : ''}`);
+	return `  ${parts.join('; ')}`;
+}
+
+function ladderOf(outcome: RunOutcome | undefined): LadderResult | undefined {
+	return outcome?.result?.kind === 'ladder' ? outcome.result : undefined;
+}
+
+function kneeRate(result: LadderResult | undefined): string | undefined {
+	if (!result) {
+		return undefined;
+	}
+
+	return result.knee ? `${rate(result, result.knee.deliveredPerSec)}${result.floor ? ' (floor)' : ''}` : 'no knee';
+}
+
+function percentOf(value: number | undefined): string {
+	return value === undefined ? '' : `${(value * 100).toFixed(0)} %`;
+}
+
+/** The side-by-side rows: file vs memory for every scenario that ran with both (or either). */
+export function comparisonRows(runs: Readonly<Record<string, StoreRuns>>): ComparisonRow[] {
+	const rows: ComparisonRow[] = [];
+	for (const [key, byStore] of Object.entries(runs)) {
+		const file = byStore.file;
+		const memory = byStore.memory;
+		const fileLadder = ladderOf(file);
+		const memoryLadder = ladderOf(memory);
+		if (fileLadder ?? memoryLadder) {
+			const fileRate = fileLadder?.knee?.deliveredPerSec;
+			const memoryRate = memoryLadder?.knee?.deliveredPerSec;
+			const target = key === 'private' ? `; target ≥ 130 k/s with the file: ${fileRate === undefined ? '?' : (fileRate >= 130e3 ? 'met' : 'missed')}` : '';
+			const share = ratio(fileRate, memoryRate);
+			rows.push(
+				{label: `${key} knee`, file: kneeRate(fileLadder), memory: kneeRate(memoryLadder), note: `${percentOf(share)}${share !== undefined && key.startsWith('fanout') ? ` (target ≥ 90 %: ${share >= 0.9 ? 'met' : 'missed'})` : ''}${target}`},
+				{label: `${key} p50 / p99 at the knee`, file: fileLadder?.knee ? `${ms(fileLadder.knee.p50Ms)} / ${ms(fileLadder.knee.p99Ms)}` : undefined, memory: memoryLadder?.knee ? `${ms(memoryLadder.knee.p50Ms)} / ${ms(memoryLadder.knee.p99Ms)}` : undefined},
+				{label: `${key} server µs/delivery at the knee`, file: fileLadder?.knee?.serverMicrosPerDelivery.toFixed(2), memory: memoryLadder?.knee?.serverMicrosPerDelivery.toFixed(2)},
+			);
+		}
+
+		const resume = (outcome: RunOutcome | undefined) => (outcome?.result?.kind === 'resume' ? outcome.result : undefined);
+		const fileResume = resume(file);
+		const memoryResume = resume(memory);
+		if (fileResume ?? memoryResume) {
+			const missed = (fileResume ?? memoryResume)!.missed;
+			rows.push(
+				{label: `resume ${missed}, just sent: to resumed`, file: fileResume && timingText(fileResume.recent.resumed), memory: memoryResume && timingText(memoryResume.recent.resumed)},
+				{label: `resume ${missed}, idle: to resumed`, file: fileResume && timingText(fileResume.idle.resumed), memory: memoryResume && timingText(memoryResume.idle.resumed)},
+			);
+		}
+
+		const history = (outcome: RunOutcome | undefined) => (outcome?.result?.kind === 'history' ? outcome.result : undefined);
+		const fileHistory = history(file);
+		const memoryHistory = history(memory);
+		if (fileHistory ?? memoryHistory) {
+			const messages = (fileHistory ?? memoryHistory)!.messages;
+			const fill = (result: HistoryResult | undefined) => result && `${thousands(result.fillMessagesPerSec)} (${result.fillSeconds.toFixed(1)} s)`;
+			const afterShutdown = file?.store.fileBytesAfterShutdown;
+			rows.push(
+				{label: `history fill, ${messages.toLocaleString('en')} messages`, file: fill(fileHistory), memory: fill(memoryHistory), note: percentOf(ratio(fileHistory?.fillMessagesPerSec, memoryHistory?.fillMessagesPerSec))},
+				{label: 'history newest 50', file: fileHistory && timingText(fileHistory.newest), memory: memoryHistory && timingText(memoryHistory.newest)},
+				{label: 'history 50 before the middle', file: fileHistory && timingText(fileHistory.middle), memory: memoryHistory && timingText(memoryHistory.middle)},
+				{label: 'MB per million messages, after the fill', file: fileHistory && (fileHistory.fileBytesAfterFill / messages).toFixed(0), memory: undefined, note: '.db + -wal + -shm'},
+				{label: 'MB per million messages, after shutdown', file: afterShutdown === undefined ? undefined : (afterShutdown / messages).toFixed(0), memory: undefined},
+				{label: 'server RSS after the fill', file: fileHistory && `${(fileHistory.rssAfterFillKiB / 1024).toFixed(0)} MiB`, memory: memoryHistory && `${(memoryHistory.rssAfterFillKiB / 1024).toFixed(0)} MiB`},
+			);
+		}
+
+		if (file?.store.stopped) {
+			rows.push({label: `${key} longest commit`, file: ms(file.store.stopped.longestCommitMs), memory: undefined, note: `${file.store.stopped.commits} commits, ${file.store.stopped.rowsWritten} rows`});
+		}
+	}
+
+	return rows;
 }

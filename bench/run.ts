@@ -5,20 +5,29 @@ import path from 'node:path';
 import process from 'node:process';
 import {parseArgs} from 'node:util';
 import {type LoadGenerator, startLoadGenerator, startServer, type BenchServer} from './processes.js';
-import {resultFigures, resultLines} from './report.js';
+import {comparisonRows, resultFigures, resultLines, type RunOutcome, storeLine, type StoreRunFigures} from './report.js';
+import {comparisonTable, dataFileBytes, parseDataChoice, parseStopped, ratio, type StoreKind, storesFor} from './store-figures.js';
 import type {ScenarioResult, ScenarioSpec} from './types.js';
 import {benchUsers, writeBenchUsers} from './users-file.js';
 
 const help = `
 	Usage
-	  $ npm run bench [-- --quick] [-- --only fanout100,private]
+	  $ npm run bench [-- --quick] [-- --only fanout100,private] [-- --data both]
 
 	Starts natter serve (pinned to core 0) and a load generator (core 1), runs the scenarios
-	over real TCP and prints a table, then one JSON line with the figures.
+	over real TCP and prints a table, then one JSON line with the figures. Each scenario gets a
+	fresh server; the throughput and store scenarios run once with a temporary SQLite file
+	(--data FILE) and once with --data :memory:, side by side.
 
 	Options
-	  --quick             each scenario briefly (under 3 minutes in all)
-	  --only LIST         comma-separated: fanout100, fanout1000, private, connect10k, loginStorm, tui
+	  --quick             each scenario briefly (about 5 minutes in all)
+	  --only LIST         comma-separated: fanout100, fanout1000, private, resume, history,
+	                      connect10k, loginStorm, tui
+	  --data WHICH        file, memory or both (default): the stores the fanout, private,
+	                      resume and history scenarios run with (connect10k and loginStorm run
+	                      with the file store, unless memory alone is asked for)
+	  --history-size N    messages the history scenario fills its conversation with
+	                      (default 1000000, 250000 with --quick)
 	  --server-node-arg A  extra node flag for the server, e.g. --cpu-prof (repeatable)
 	  --load-node-arg A    the same for the load generator
 	  --rates LIST        fixed offered rates (deliveries/s, comma-separated) instead of
@@ -26,24 +35,39 @@ const help = `
 	  --no-pin            do not pin the processes to cores
 	  --keep-logs         keep the servers' logs (kept anyway when a scenario fails)
 	  --server relay      measure bench/relay-server.ts (a bare relay, no chat logic) instead
-	                      of natter: the harness's own ceiling
+	                      of natter: the harness's own ceiling (no store: resume and history skipped)
 `;
 
-type Scenario = {readonly key: string; readonly scenario: ScenarioSpec['scenario']; readonly size: number; readonly quickSize?: number};
+type Scenario = {
+	readonly key: string;
+	readonly scenario: ScenarioSpec['scenario'];
+	readonly size: number;
+	readonly quickSize?: number;
+	/** Runs with each store --data asks for (else once, with the file store). */
+	readonly comparesStores: boolean;
+	/** `--history-max` for its server (0: keep every message). */
+	readonly historyMax?: number;
+};
 
 const scenarios: readonly Scenario[] = [
-	{key: 'fanout100', scenario: 'fanout', size: 100},
-	{key: 'fanout1000', scenario: 'fanout', size: 1000},
-	{key: 'private', scenario: 'private', size: 1000},
-	{key: 'connect10k', scenario: 'connect', size: 10_000},
+	{key: 'fanout100', scenario: 'fanout', size: 100, comparesStores: true},
+	{key: 'fanout1000', scenario: 'fanout', size: 1000, comparesStores: true},
+	{key: 'private', scenario: 'private', size: 1000, comparesStores: true},
+	// 1000 missed messages per resume; size is the resumer's group (a sender and the resumer).
+	{key: 'resume', scenario: 'resume', size: 2, comparesStores: true},
+	// The conversation's messages; --history-max 0 so nothing is pruned.
+	{key: 'history', scenario: 'history', size: 1_000_000, quickSize: 250_000, comparesStores: true, historyMax: 0},
+	{key: 'connect10k', scenario: 'connect', size: 10_000, comparesStores: false},
 	// Each cost-10 login is ~75 ms of bcrypt on the server's one core: quick mode storms with fewer.
-	{key: 'loginStorm', scenario: 'loginStorm', size: 500, quickSize: 150},
+	{key: 'loginStorm', scenario: 'loginStorm', size: 500, quickSize: 150, comparesStores: false},
 ];
 
 const {values: flags} = parseArgs({
 	options: {
 		quick: {type: 'boolean', default: false},
 		only: {type: 'string'},
+		data: {type: 'string', default: 'both'},
+		'history-size': {type: 'string'},
 		'server-node-arg': {type: 'string', multiple: true, default: []},
 		'load-node-arg': {type: 'string', multiple: true, default: []},
 		'no-pin': {type: 'boolean', default: false},
@@ -57,6 +81,18 @@ const {values: flags} = parseArgs({
 if (flags.help) {
 	console.log(help);
 	process.exit(0);
+}
+
+const dataChoice = parseDataChoice(flags.data);
+if (!dataChoice) {
+	console.error('--data is file, memory or both');
+	process.exit(2);
+}
+
+const historySize = flags['history-size'] === undefined ? undefined : Number(flags['history-size']);
+if (historySize !== undefined && !(Number.isInteger(historySize) && historySize >= 100)) {
+	console.error('--history-size takes a whole number of at least 100');
+	process.exit(2);
 }
 
 const only = flags.only?.split(',').map(word => word.trim()).filter(Boolean);
@@ -104,13 +140,8 @@ const usersFile = path.join(directory, 'users.txt');
 const logFile = (key: string) => path.join(directory, `server-${key}.log`);
 
 /** Warnings and errors the server logged (a slow reader dropped, a failed command), by event. */
-function serverWarnings(file: string): Record<string, number> {
+function serverWarnings(text: string): Record<string, number> {
 	const counts: Record<string, number> = {};
-	let text = '';
-	try {
-		text = readFileSync(file, 'utf8');
-	} catch {}
-
 	for (const line of text.split('\n')) {
 		if (!line.includes('"level":"warn"') && !line.includes('"level":"error"')) {
 			continue;
@@ -125,15 +156,14 @@ function serverWarnings(file: string): Record<string, number> {
 	return counts;
 }
 
-const warnings: Record<string, Record<string, number>> = {};
-const maxSize = Math.max(...scenarios.filter(scenario => scenario.scenario !== 'loginStorm').map(scenario => scenario.size));
+const usersNeeded = Math.max(...scenarios.filter(scenario => scenario.scenario === 'fanout' || scenario.scenario === 'private' || scenario.scenario === 'connect').map(scenario => scenario.size));
 // One more than the largest scenario: connect10k's warm-up login uses its own user.
-writeBenchUsers(usersFile, maxSize + 1, 500);
+writeBenchUsers(usersFile, usersNeeded + 1, 500);
 
 let server: BenchServer | undefined;
 let load: LoadGenerator | undefined;
 const cleanUp = async () => {
-	await server?.stop();
+	await server?.stop(5000);
 	await load?.stop();
 };
 
@@ -143,41 +173,88 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 	});
 }
 
-const results: Record<string, ScenarioResult | {error: string}> = {};
+const removeDataFile = (file: string) => {
+	for (const name of [file, `${file}-wal`, `${file}-shm`]) {
+		rmSync(name, {force: true});
+	}
+};
+
+type Run = RunOutcome & {readonly warnings: Record<string, number>};
+const runs: Record<string, Partial<Record<StoreKind, Run>>> = {};
+const skipped: string[] = [];
 for (const scenario of scenarios) {
 	if (!wanted(scenario.key)) {
 		continue;
 	}
 
+	if (relay && (scenario.scenario === 'resume' || scenario.scenario === 'history')) {
+		skipped.push(`${scenario.key} (the relay keeps no messages)`);
+		continue;
+	}
+
 	const size = flags.quick ? scenario.quickSize ?? scenario.size : scenario.size;
-	progress(`${scenario.key}: starting a fresh server`);
-	try {
-		// eslint-disable-next-line no-await-in-loop
-		server = await startServer({usersFile, logFile: logFile(scenario.key), core: serverCore, nodeArgs: flags['server-node-arg'], relay});
-		load = startLoadGenerator(loadCore, flags['load-node-arg']);
-		// eslint-disable-next-line no-await-in-loop
-		results[scenario.key] = await load.run({
-			scenario: scenario.scenario,
-			name: scenario.key,
-			port: server.port,
-			serverPid: server.pid,
-			quick: flags.quick,
-			size,
-			...(rates ? {rates} : {}),
-			...benchUsers,
-		}, progress);
-	} catch (error) {
-		results[scenario.key] = {error: error instanceof Error ? error.message : String(error)};
-		progress(`${scenario.key}: FAILED: ${results[scenario.key] && 'error' in results[scenario.key]! ? (results[scenario.key] as {error: string}).error : ''}`);
-	} finally {
-		// The server goes first, so it never works through thousands of client disconnects.
-		// eslint-disable-next-line no-await-in-loop
-		await server?.stop();
-		// eslint-disable-next-line no-await-in-loop
-		await load?.stop();
-		server = undefined;
-		load = undefined;
-		warnings[scenario.key] = serverWarnings(logFile(scenario.key));
+	const stores: StoreKind[] = relay ? ['memory'] : storesFor(dataChoice, scenario.comparesStores);
+	runs[scenario.key] = {};
+	for (const store of stores) {
+		const name = `${scenario.key} [${store}]`;
+		const log = logFile(`${scenario.key}-${store}`);
+		const dataFile = store === 'file' ? path.join(directory, `${scenario.key}.db`) : undefined;
+		if (dataFile) {
+			removeDataFile(dataFile);
+		}
+
+		progress(`${name}: starting a fresh server${dataFile ? ` with --data ${dataFile}` : ' with --data :memory:'}${scenario.historyMax === undefined ? '' : ` --history-max ${scenario.historyMax}`}`);
+		let result: ScenarioResult | undefined;
+		let error: string | undefined;
+		let stopped = {seconds: 0, killed: false};
+		try {
+			// eslint-disable-next-line no-await-in-loop
+			server = await startServer({
+				usersFile, logFile: log, core: serverCore, nodeArgs: flags['server-node-arg'], relay, data: dataFile ?? ':memory:',
+				...(scenario.historyMax === undefined ? {} : {historyMax: scenario.historyMax}),
+			});
+			load = startLoadGenerator(loadCore, flags['load-node-arg']);
+			// eslint-disable-next-line no-await-in-loop
+			result = await load.run({
+				scenario: scenario.scenario,
+				name,
+				port: server.port,
+				serverPid: server.pid,
+				quick: flags.quick,
+				size: scenario.scenario === 'history' && historySize !== undefined ? historySize : size,
+				...(rates ? {rates} : {}),
+				...(dataFile ? {dataFile} : {}),
+				...benchUsers,
+			}, progress);
+		} catch (caught) {
+			error = caught instanceof Error ? caught.message : String(caught);
+			progress(`${name}: FAILED: ${error}`);
+		} finally {
+			// The server goes first, so it never works through thousands of client disconnects.
+			// eslint-disable-next-line no-await-in-loop
+			stopped = await server?.stop() ?? stopped;
+			// eslint-disable-next-line no-await-in-loop
+			await load?.stop();
+			server = undefined;
+			load = undefined;
+		}
+
+		let logText = '';
+		try {
+			logText = readFileSync(log, 'utf8');
+		} catch {}
+
+		const figures: StoreRunFigures = {
+			...(relay ? {} : {stopped: parseStopped(logText)}),
+			...(dataFile ? {fileBytesAfterShutdown: dataFileBytes(dataFile)} : {}),
+			shutdownSeconds: stopped.seconds,
+			killed: stopped.killed,
+		};
+		if (dataFile && !flags['keep-logs']) {
+			removeDataFile(dataFile);
+		}
+
+		runs[scenario.key]![store] = {...(result ? {result} : {}), ...(error === undefined ? {} : {error}), store: figures, warnings: serverWarnings(logText)};
 	}
 }
 
@@ -201,30 +278,65 @@ const lines: string[] = [
 	pin ? 'natter serve pinned to core 0, the load generator to core 1 (taskset); server run with --rate 0 (no flood limit)' : 'NOT pinned to cores (no taskset, or --no-pin): server and load generator share the CPUs; server run with --rate 0',
 	'',
 ];
-const figures: Record<string, unknown> = {server: relay ? 'relay' : 'natter', date: new Date().toISOString(), mode: flags.quick ? 'quick' : 'full', node: process.version, pinned: pin};
+const figures: Record<string, unknown> = {server: relay ? 'relay' : 'natter', date: new Date().toISOString(), mode: flags.quick ? 'quick' : 'full', node: process.version, pinned: pin, data: dataChoice};
 const floors: string[] = [];
-for (const scenario of scenarios) {
-	const result = results[scenario.key];
-	if (!result) {
-		continue;
+for (const [key, byStore] of Object.entries(runs)) {
+	const keyFigures: Record<string, unknown> = {};
+	for (const [store, run] of Object.entries(byStore) as Array<[StoreKind, Run]>) {
+		const name = `${key} [${store}]`;
+		const {stopped} = run.store;
+		const storeFigures = {
+			...(stopped ? {commits: stopped.commits, rowsWritten: stopped.rowsWritten, longestCommitMs: stopped.longestCommitMs} : {}),
+			...(run.store.fileBytesAfterShutdown === undefined ? {} : {fileBytesAfterShutdown: run.store.fileBytesAfterShutdown}),
+			shutdownSeconds: Number(run.store.shutdownSeconds.toFixed(2)),
+			...(run.store.killed ? {killed: true} : {}),
+		};
+		const messages = run.result?.kind === 'history' ? run.result.messages : undefined;
+		const storeText = relay ? [] : [storeLine(store, run.store, messages)];
+		if (!run.result) {
+			lines.push(`${name}: FAILED: ${run.error ?? 'no result'}`, ...storeText, '');
+			keyFigures[store] = {error: run.error ?? 'no result', store: storeFigures};
+			continue;
+		}
+
+		const {result} = run;
+		const logged = Object.entries(run.warnings).map(([event, count]) => `${event} ×${count}`).join(', ');
+		lines.push(...resultLines(result), ...storeText, `  server log warnings/errors: ${logged || 'none'}`, '');
+		keyFigures[store] = {
+			...resultFigures(result),
+			...(messages && run.store.fileBytesAfterShutdown !== undefined ? {mbPerMillionAfterShutdown: Number((run.store.fileBytesAfterShutdown / messages).toFixed(1))} : {}),
+			store: storeFigures,
+			serverWarnings: run.warnings,
+		};
+		if (result.kind === 'ladder' && result.floor) {
+			floors.push(`${name} is a floor: ${result.limit}`);
+		}
+
+		if (result.kind === 'storm' && result.logins !== 500) {
+			floors.push(`loginStorm ran ${result.logins} logins (quick mode), not 500`);
+		}
 	}
 
-	if ('error' in result) {
-		lines.push(`${scenario.key}: FAILED: ${result.error}`, '');
-		figures[scenario.key] = {error: result.error};
-		continue;
+	const knee = (store: StoreKind) => {
+		const result = byStore[store]?.result;
+		return result?.kind === 'ladder' ? result.knee?.deliveredPerSec : undefined;
+	};
+
+	const share = ratio(knee('file'), knee('memory'));
+	if (share !== undefined) {
+		keyFigures.fileVsMemory = Number(share.toFixed(3));
 	}
 
-	const logged = Object.entries(warnings[scenario.key] ?? {}).map(([event, count]) => `${event} ×${count}`).join(', ');
-	lines.push(...resultLines(result), `  server log warnings/errors: ${logged || 'none'}`, '');
-	figures[scenario.key] = {...resultFigures(result), serverWarnings: warnings[scenario.key] ?? {}};
-	if (result.kind === 'ladder' && result.floor) {
-		floors.push(`${scenario.key} is a floor: ${result.limit}`);
-	}
+	figures[key] = keyFigures;
+}
 
-	if (result.kind === 'storm' && result.logins !== 500) {
-		floors.push(`loginStorm ran ${result.logins} logins (quick mode), not 500`);
-	}
+const comparison = comparisonRows(runs);
+if (comparison.length > 0 && !relay) {
+	lines.push('Durable store: --data FILE (a temporary SQLite file) vs --data :memory:', ...comparisonTable(comparison), '');
+}
+
+if (skipped.length > 0) {
+	lines.push(`Skipped: ${skipped.join(', ')}.`, '');
 }
 
 if (tui) {
@@ -238,7 +350,7 @@ lines.push(
 	floors.length > 0 ? `Floors in this run: ${floors.join('; ')}.` : 'No figure in this run is a floor.',
 	'Latency is measured from the send to the read of the bytes in the load generator (one clock); load cpu is the load generator\'s process.cpuUsage(), server cpu is from /proc/<pid>/stat, both as a share of one core.',
 );
-if (flags['keep-logs'] || Object.values(results).some(result => 'error' in result)) {
+if (flags['keep-logs'] || Object.values(runs).some(byStore => Object.values(byStore).some(run => run.error !== undefined))) {
 	lines.push(`Server logs kept in ${directory}`);
 } else {
 	rmSync(directory, {recursive: true, force: true});

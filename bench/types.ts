@@ -1,6 +1,6 @@
 /** What the orchestrator asks one load-generator process to run. */
 export type ScenarioSpec = {
-	readonly scenario: 'fanout' | 'private' | 'connect' | 'loginStorm';
+	readonly scenario: 'fanout' | 'private' | 'connect' | 'loginStorm' | 'resume' | 'history';
 	readonly name: string;
 	readonly port: number;
 	readonly serverPid: number;
@@ -15,6 +15,8 @@ export type ScenarioSpec = {
 	readonly size: number;
 	/** Replaces the rate ladder (deliveries/s), e.g. to compare two builds at fixed rates. */
 	readonly rates?: readonly number[];
+	/** The server's `--data` file (absent for `:memory:`): the load generator measures its size after a fill. */
+	readonly dataFile?: string;
 };
 
 export type LadderStep = {
@@ -120,7 +122,61 @@ export type StormResult = {
 	readonly otherCpu: number;
 };
 
-export type ScenarioResult = LadderResult | ConnectResult | StormResult;
+/** Percentiles of a set of timings, in milliseconds. */
+export type Timing = {readonly count: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number};
+
+export type ResumeCase = {
+	/** From sending `login` (with `resume`) to `login_ok`: the password check and the login itself. */
+	readonly loginOk: Timing;
+	/** From sending `login` to reading the last missed message. */
+	readonly lastMessage: Timing;
+	/** From sending `login` to reading `resumed`. */
+	readonly resumed: Timing;
+	/** Missed messages each resume carried (all repetitions the same, else the smallest). */
+	readonly messages: number;
+};
+
+export type ResumeResult = {
+	readonly kind: 'resume';
+	readonly name: string;
+	/** Missed messages per resume. */
+	readonly missed: number;
+	readonly repetitions: number;
+	/** 1000 new messages were sent (and committed) just before each resume: the newest ones, still in the store's memory. */
+	readonly recent: ResumeCase;
+	/** The same 1000 resumed again and again after the server was idle for a while (the SQLite store indexed them and reads them from disk). */
+	readonly idle: ResumeCase;
+	readonly serverCpu: number;
+	readonly otherCpu: number;
+};
+
+export type HistoryResult = {
+	readonly kind: 'history';
+	readonly name: string;
+	/** Messages in the conversation after the fill. */
+	readonly messages: number;
+	readonly senders: number;
+	/** The fill: every message sent at full speed, pipelined, each `ok` (so each commit) awaited. */
+	readonly fillSeconds: number;
+	readonly fillMessagesPerSec: number;
+	readonly fillServerCpu: number;
+	readonly fillOtherCpu: number;
+	/** `.db` + `-wal` (+ `-shm`) right after the fill, while the server runs; 0 for `:memory:`. */
+	readonly fileBytesAfterFill: number;
+	/** The `-wal` file alone, right after the fill. */
+	readonly walBytesAfterFill: number;
+	/** Server RSS after the fill. */
+	readonly rssAfterFillKiB: number;
+	readonly rssBeforeFillKiB: number;
+	/** Messages per `/history` page. */
+	readonly page: number;
+	/** `/history #g 50`, one request at a time. */
+	readonly newest: Timing;
+	/** `/history #g before S 50` with S drawn around the middle of the conversation. */
+	readonly middle: Timing;
+};
+
+export type ScenarioResult = LadderResult | ConnectResult | StormResult | ResumeResult | HistoryResult;
 
 /** Messages from the load generator to the orchestrator over IPC. */
 export type LoadMessage =

@@ -5,7 +5,7 @@ import {LineFramer} from '../../source/protocol/index.js';
 import type {DeliveryCounter} from './counter.js';
 import {TokenScanner} from './token-scanner.js';
 
-type Reply = {type: string; code?: string; message?: string};
+export type Reply = {type: string; code?: string; message?: string; messages?: ReadonlyArray<{seq?: unknown}>; more?: unknown};
 type Waiter = {resolve: (reply: Reply) => void; reject: (error: Error) => void};
 
 const framerLimits = {maxLineBytes: 16 * 1024 * 1024, hardCapBytes: 16 * 1024 * 1024};
@@ -60,7 +60,7 @@ export class BenchClient {
 	/** Connect, say hello and log in; resolves after `login_ok`. */
 	static async open(options: {port: number; index: number; user: string; password: string}): Promise<BenchClient> {
 		const client = new BenchClient(options.port, options.index);
-		const reply = await client.#ask('login', {type: 'login', user: options.user, password: options.password}, '{"type":"hello","protocol":1,"client":"natter-bench"}\n');
+		const reply = await client.#ask('login', {type: 'login', user: options.user, password: options.password}, '{"type":"hello","protocol":2,"client":"natter-bench"}\n');
 		if (reply.type !== 'login_ok') {
 			client.destroy();
 			throw new Error(`login of ${options.user} failed: ${reply.message ?? reply.type}`);

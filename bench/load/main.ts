@@ -2,8 +2,10 @@ import process from 'node:process';
 import type {LoadMessage, ScenarioResult, ScenarioSpec} from '../types.js';
 import {runConnect} from './connect.js';
 import {runFanout} from './fanout.js';
+import {runHistory} from './history.js';
 import {runLoginStorm} from './login-storm.js';
 import {runPrivate} from './private.js';
+import {runResume} from './resume.js';
 
 /*
 The load generator: a separate process (pinned to its own core by the orchestrator) that takes
@@ -35,6 +37,14 @@ async function run(spec: ScenarioSpec): Promise<ScenarioResult> {
 
 		case 'loginStorm': {
 			return runLoginStorm(spec, progress);
+		}
+
+		case 'resume': {
+			return runResume(spec, progress);
+		}
+
+		case 'history': {
+			return runHistory(spec, progress);
 		}
 	}
 }
