@@ -1,8 +1,10 @@
 /**
 Store throughput: private messages appended through the ChatStore API, `perTurn` per event-loop
-turn (each turn awaits its commit), spread one at a time over `conversations` DM conversations.
-Run: node --import tsx bench/store/store-bench.ts [messages] [conversations] [perTurn]
+turn, spread one at a time over `conversations` DM conversations, with at most `window` turns
+waiting for their commit (as a server's many clients do; 1: each turn waits for its own).
+Run: node --import tsx bench/store/store-bench.ts [messages] [conversations] [perTurn] [window]
 */
+import {setImmediate as nextTurn} from 'node:timers/promises';
 import {mkdtempSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -15,6 +17,7 @@ import type {StoreStats} from '../../server/store/state.js';
 const messages = Number(process.argv[2] ?? 600_000);
 const conversations = Number(process.argv[3] ?? 1000);
 const perTurn = Number(process.argv[4] ?? 500);
+const window = Number(process.argv[5] ?? 8);
 const text = 'x'.repeat(64);
 const ts = new Date().toISOString();
 const pairs = Array.from({length: conversations}, (_, i) => ({from: `user${i}`, to: `peer${i}`, id: dmConversationId(`user${i}`, `peer${i}`)}));
@@ -24,6 +27,7 @@ async function run(name: string, store: ChatStore & {stats(): StoreStats}): Prom
 	const loop = performance.eventLoopUtilization();
 	const cpu = process.cpuUsage();
 	let sent = 0;
+	const waiting: Array<Promise<AppendResult[]>> = [];
 	while (sent < messages) {
 		const turn: Array<Promise<AppendResult>> = [];
 		for (let i = 0; i < perTurn && sent < messages; i++, sent++) {
@@ -32,8 +36,11 @@ async function run(name: string, store: ChatStore & {stats(): StoreStats}): Prom
 			turn.push(store.append(pair.id, draft));
 		}
 
-		await Promise.all(turn);
+		waiting.push(Promise.all(turn));
+		await (waiting.length >= window ? waiting.shift() : nextTurn());
 	}
+
+	await Promise.all(waiting);
 
 	const seconds = (performance.now() - started) / 1000;
 	// Busy time of the event loop's thread: what the server's own thread pays per message, less noisy than wall time on a shared machine.
@@ -42,7 +49,7 @@ async function run(name: string, store: ChatStore & {stats(): StoreStats}): Prom
 	const stats = store.stats();
 	const closing = performance.now();
 	await store.close();
-	console.log(`${name}: ${messages} messages, ${conversations} conversations, ${perTurn} per turn: ${Math.round(messages / seconds).toLocaleString('en')} messages/s`
+	console.log(`${name}: ${messages} messages, ${conversations} conversations, ${perTurn} per turn, ${window} turns in flight: ${Math.round(messages / seconds).toLocaleString('en')} messages/s`
 		+ `; loop thread ${(busyUs / messages).toFixed(2)} µs/message, all threads CPU ${((user + system) / messages).toFixed(2)} µs/message`
 		+ ` (${seconds.toFixed(2)} s; commits ${stats.commits}, longest ${stats.longestCommitMs.toFixed(1)} ms;`
 		+ ` index commits ${stats.indexCommits}, longest ${stats.longestIndexMs.toFixed(1)} ms; close ${(performance.now() - closing).toFixed(0)} ms)`);

@@ -9,12 +9,11 @@ import {StoreUnavailableError} from '../core/store.js';
 import {
 	type ChatState, type Conversation, DEFAULT_HISTORY_DAYS, DEFAULT_HISTORY_MAX, messageOf, type RetentionOptions, type StoreStats,
 } from './state.js';
-import {Checkpointer} from './sqlite/checkpointer.js';
+import type {IndexEntry, JobResults, Op} from './sqlite/jobs.js';
 import {loadState} from './sqlite/load.js';
-import {Retention} from './sqlite/retention.js';
-import {RunTable, toRuns} from './sqlite/runs.js';
+import {RunTable} from './sqlite/runs.js';
 import {openDatabase} from './sqlite/schema.js';
-import {Batch, type IndexEntry, Writer} from './sqlite/writer.js';
+import {Batch, WriterClient} from './sqlite/writer-client.js';
 
 export type SqliteStoreOptions = RetentionOptions & {
 	/** The database file; created when missing (its directory must exist). */
@@ -23,19 +22,16 @@ export type SqliteStoreOptions = RetentionOptions & {
 	readonly indexEvery?: number;
 	/** How often retention runs after the run on open (default 10 minutes). */
 	readonly pruneEveryMs?: number;
-	/** How often a worker thread checkpoints the WAL (default 100 ms); 0: the writer does it, SQLite's default. */
-	readonly checkpointEveryMs?: number;
-	/** Extra `PRAGMA`s run after open, e.g. `cache_size = -65536` (tests use `max_page_count` to fill the disk). */
+	/** Extra `PRAGMA`s for both connections, e.g. `cache_size = -65536` (tests use `max_page_count` to fill the disk). */
 	readonly pragmas?: readonly string[];
 };
 
 const dayMs = 86_400_000;
 const defaultIndexEvery = 50_000;
 const defaultPruneEveryMs = 10 * 60_000;
-const defaultCheckpointEveryMs = 100;
-/** Runs written per index catch-up transaction, so one never blocks the loop for long. */
-const runsPerIndexStep = 2048;
-/** After this long without a commit, the index catches up with what waits in memory. */
+/** Conversations (about: runs) indexed per catch-up job, so no transaction runs long. */
+const entriesPerIndexStep = 2048;
+/** After this long without a write, the index catches up with what waits in memory. */
 const idleMs = 1000;
 /** Conversations the retention pass checks between two turns when they need no work. */
 const checksPerTurn = 2000;
@@ -47,35 +43,54 @@ function describe(error: unknown): string {
 }
 
 /**
-The durable store: one SQLite file, one writer. Every write changes the in-memory state at once
-(so later reads see it) and joins the turn's batch, committed in one transaction on the next
-`setImmediate`; its promise settles with that commit. A failed commit rejects the whole batch with
-`StoreUnavailableError` and reloads the state from the database, so memory never claims what the
-disk does not hold. Messages are appended to a log; the (conversation, seq) index catches up in
-batches while the newest messages are served from memory (see sqlite/schema.ts).
+The durable store: one SQLite file, written by one thread of this process.
+
+Every write changes the in-memory state at once (so later reads see it) and joins the turn's
+batch; on the next `setImmediate` the batch goes to the writer thread (sqlite/writer-worker.ts),
+which commits it in one transaction (with any batches queued behind it), and its promises settle
+with that commit. So the event loop's thread never waits for SQLite on the write path. A failed
+commit rejects every write not yet committed with `StoreUnavailableError` and re-reads the state
+from the database, so memory never claims what the disk does not hold.
+
+Messages are appended to a log; the (conversation, seq) index ("runs") catches up in batches
+while the newest messages are served from memory (see sqlite/schema.ts). Reads of older
+messages use this thread's own connection.
 */
 export class SqliteStore implements ChatStore {
-	/** Opens (creating, checking and migrating) the file, re-indexes the log's tail and applies retention. */
+	/** Opens (creating, checking and migrating) the file, starts the writer thread, indexes the log's tail and applies retention. */
 	static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
 		const {db, unlock} = openDatabase(options.file, options.pragmas);
-		let store: SqliteStore;
+		let store: SqliteStore | undefined;
+		let client: WriterClient | undefined;
 		try {
 			store = new SqliteStore(db, unlock, options);
-			store.#indexAll();
+			const opened = store;
+			client = await WriterClient.start({file: options.file, pragmas: options.pragmas ?? []}, {
+				onFailure(error) {
+					opened.#onWriteFailure(error);
+				},
+				onFatal(error) {
+					opened.#failure = error;
+					opened.#batch?.reject(error);
+					opened.#batch = undefined;
+				},
+			});
+			store.#client = client;
+			await store.#indexAll();
 			await store.#prunePass();
 			if (store.#pruneError !== undefined) {
 				throw store.#pruneError;
 			}
 		} catch (error) {
+			await client?.close();
 			db.close();
 			unlock();
 			throw new Error(`cannot open the message store ${options.file}: ${describe(error)}`, {cause: error});
 		}
 
-		store.#startCheckpointer(options.checkpointEveryMs ?? defaultCheckpointEveryMs);
-
+		const opened = store;
 		store.#pruneTimer = setInterval(() => {
-			void store.#prunePass();
+			void opened.#prunePass();
 		}, options.pruneEveryMs ?? defaultPruneEveryMs).unref();
 		return store;
 	}
@@ -84,42 +99,42 @@ export class SqliteStore implements ChatStore {
 	readonly #unlock: () => void;
 	readonly #file: string;
 	readonly #runs: RunTable;
-	readonly #writer: Writer;
-	readonly #retention: Retention;
 	readonly #historyMax: number;
 	readonly #historyDays: number;
 	readonly #indexEvery: number;
 	readonly #now: () => number;
 	readonly #stats: MutableStats;
+	#client!: WriterClient;
 	#state!: ChatState;
 	#byCid!: Map<number, Conversation>;
 	#nextCid = 1;
 	#scanFrom = 1;
+	/** Bumped when the state is re-read: continuations of older jobs leave the new state alone. */
+	#generation = 0;
 	/** Messages in memory whose runs are not written yet. */
 	#unindexed = 0;
 	/** An index catch-up in progress: the conversations left, and the log id it covers up to. */
 	#cycle: {queue: ConversationId[]; through: number} | undefined;
+	#indexRun: Promise<boolean> | undefined;
 	#batch: Batch | undefined;
+	#lastCommit = 0;
 	#failure: StoreUnavailableError | undefined;
 	#closed = false;
 	#closing: Promise<void> | undefined;
 	#idleTimer: NodeJS.Timeout | undefined;
-	#commitsAtIdleArm = 0;
+	#writesAtIdleArm = 0;
+	#writes = 0;
 	#pruneTimer: NodeJS.Timeout | undefined;
 	#pruning: Promise<void> | undefined;
 	#pruneError: Error | undefined;
 	/** Per conversation, the seq up to which retention already deleted (this process). */
 	readonly #deletedThrough = new Map<ConversationId, number>();
 
-	#checkpointer: Checkpointer | undefined;
-
 	private constructor(db: Database.Database, unlock: () => void, options: SqliteStoreOptions) {
 		this.#db = db;
 		this.#unlock = unlock;
 		this.#file = options.file;
 		this.#runs = new RunTable(db);
-		this.#writer = new Writer(db, this.#runs);
-		this.#retention = new Retention(db, this.#runs);
 		this.#historyMax = options.historyMax ?? DEFAULT_HISTORY_MAX;
 		this.#historyDays = options.historyDays ?? DEFAULT_HISTORY_DAYS;
 		this.#indexEvery = Math.max(1, options.indexEvery ?? defaultIndexEvery);
@@ -160,7 +175,8 @@ export class SqliteStore implements ChatStore {
 			this.#unindexed -= dropped.ids.length;
 		}
 
-		return batch.done.then(() => result);
+		await batch.done;
+		return result;
 	}
 
 	async members(group: string): Promise<ReadonlySet<string> | undefined> {
@@ -270,7 +286,7 @@ export class SqliteStore implements ChatStore {
 		await this.#prunePass();
 		const error = this.#pruneError;
 		if (error !== undefined) {
-			throw new StoreUnavailableError(`retention failed on ${this.#file}: ${describe(error)}`);
+			throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError(`retention failed on ${this.#file}: ${describe(error)}`);
 		}
 	}
 
@@ -287,32 +303,13 @@ export class SqliteStore implements ChatStore {
 		this.#closed = true;
 		clearInterval(this.#pruneTimer);
 		clearTimeout(this.#idleTimer);
-		this.#commit();
+		this.#flush();
 		await this.#pruning;
-		if (this.#failure === undefined) {
-			this.#indexAll();
-		}
-
-		await this.#checkpointer?.stop();
+		// Indexing now makes the next open quick; anything left is re-read from the log then.
+		await this.#indexAll();
+		await this.#client.close();
 		this.#db.close();
 		this.#unlock();
-	}
-
-	/** WAL checkpoints on a worker thread; if it fails, the writer's connection checkpoints itself again. */
-	#startCheckpointer(everyMs: number): void {
-		if (everyMs <= 0) {
-			return;
-		}
-
-		this.#db.pragma('wal_autocheckpoint = 0');
-		const checkpointer = new Checkpointer(this.#file, everyMs, reason => {
-			this.#stats.checkpointFailure = reason;
-			if (!this.#closed) {
-				this.#db.pragma('wal_autocheckpoint = 1000');
-				void checkpointer.stop();
-			}
-		});
-		this.#checkpointer = checkpointer;
 	}
 
 	#usable(): void {
@@ -331,7 +328,7 @@ export class SqliteStore implements ChatStore {
 	}
 
 	/** Queues one write and resolves with `value` once it is committed. */
-	async #write<T>(op: Batch['ops'][number], value: T): Promise<T> {
+	async #write<T>(op: Op, value: T): Promise<T> {
 		const batch = this.#currentBatch();
 		batch.ops.push(op);
 		await batch.done;
@@ -341,64 +338,71 @@ export class SqliteStore implements ChatStore {
 	#currentBatch(): Batch {
 		if (this.#batch === undefined) {
 			this.#batch = new Batch();
+			this.#writes++;
 			setImmediate(() => {
-				this.#commit();
+				this.#flush();
+				if (this.#cycle !== undefined || this.#unindexed >= this.#indexEvery) {
+					void this.#index();
+				}
+
+				this.#armIdle();
 			});
 		}
 
 		return this.#batch;
 	}
 
-	/** Commits the pending batch (if any), then lets the index catch up when it is due. */
-	#commit(): void {
+	/** Sends the turn's batch to the writer thread. */
+	#flush(): void {
 		const batch = this.#batch;
 		if (batch === undefined) {
 			return;
 		}
 
 		this.#batch = undefined;
-		const started = performance.now();
+		this.#client.send({kind: 'batch', log: batch.log, ops: batch.ops}).then(({rows, ms, commit}) => {
+			const stats = this.#stats;
+			stats.rowsWritten += rows;
+			if (commit !== this.#lastCommit) {
+				this.#lastCommit = commit;
+				stats.commits++;
+				stats.lastCommitMs = ms;
+				stats.longestCommitMs = Math.max(stats.longestCommitMs, ms);
+			}
+
+			batch.resolve();
+		}, (error: unknown) => {
+			batch.reject(error instanceof Error ? error : new StoreUnavailableError(String(error)));
+		});
+	}
+
+	/** A job failed (the writer client has rejected everything it had): drop the unsent batch too, re-read the database, go on. */
+	#onWriteFailure(error: StoreUnavailableError): void {
+		this.#stats.failedCommits++;
+		this.#batch?.reject(error);
+		this.#batch = undefined;
 		try {
-			this.#stats.rowsWritten += this.#writer.write(batch);
-		} catch (error) {
-			this.#stats.failedCommits++;
-			const failure = new StoreUnavailableError(`could not write to the message store ${this.#file}: ${describe(error)}`, {cause: error});
-			this.#reload();
-			batch.reject(failure);
+			this.#load();
+		} catch (loadError) {
+			this.#failure = new StoreUnavailableError(`the message store ${this.#file} failed and could not be re-read: ${describe(loadError)}`, {cause: loadError});
 			return;
 		}
 
-		const elapsed = performance.now() - started;
-		this.#stats.commits++;
-		this.#stats.lastCommitMs = elapsed;
-		this.#stats.longestCommitMs = Math.max(this.#stats.longestCommitMs, elapsed);
-		batch.resolve();
-		if (this.#cycle !== undefined || this.#unindexed >= this.#indexEvery) {
-			this.#indexStep();
-		}
-
-		this.#armIdle();
+		this.#client.resume();
 	}
 
 	#load(): void {
 		const loaded = loadState(this.#db, this.#runs, this.#historyMax);
+		this.#generation++;
 		this.#state = loaded.state;
 		this.#byCid = loaded.byCid;
 		this.#nextCid = loaded.nextCid;
 		this.#scanFrom = loaded.scanFrom;
 		this.#cycle = undefined;
+		this.#indexRun = undefined;
 		this.#unindexed = 0;
 		for (const conversation of this.#state.conversations.values()) {
 			this.#unindexed += conversation.messages.length;
-		}
-	}
-
-	/** After a failed commit: memory back to what the database holds (or the store gives up). */
-	#reload(): void {
-		try {
-			this.#load();
-		} catch (error) {
-			this.#failure = new StoreUnavailableError(`the message store ${this.#file} failed and could not be re-read: ${describe(error)}`, {cause: error});
 		}
 	}
 
@@ -415,12 +419,21 @@ export class SqliteStore implements ChatStore {
 		return rows.map(row => messageOf(conversation.name, row.seq, row.msgid, row.ts, row.sender, row.text));
 	}
 
+	/** Starts an index catch-up step, or joins the one running. Resolves false when nothing was indexed. */
+	async #index(): Promise<boolean> {
+		this.#indexRun ??= this.#indexStep().finally(() => {
+			this.#indexRun = undefined;
+		});
+		return this.#indexRun;
+	}
+
 	/**
-	Writes runs for some conversations' in-memory messages (a bounded number per step); when a cycle
+	Sends runs for some conversations' in-memory messages (a bounded number per job); when a cycle
 	has gone through every conversation it started with, every log row up to its start is indexed,
-	so the tail to re-read on open starts after it. Only runs between batches (nothing uncommitted).
+	so the tail to re-read on open starts after it. Runs only with no batch unsent, so every message
+	it indexes is in a job ahead of it; the messages leave memory once the job succeeds.
 	*/
-	#indexStep(): boolean {
+	async #indexStep(): Promise<boolean> {
 		if (this.#batch !== undefined || this.#failure !== undefined) {
 			return false;
 		}
@@ -439,36 +452,40 @@ export class SqliteStore implements ChatStore {
 
 		const cycle = this.#cycle;
 		const entries: IndexEntry[] = [];
-		const indexed: Conversation[] = [];
-		let runs = 0;
-		while (runs < runsPerIndexStep && cycle.queue.length > 0) {
+		const indexed: Array<[Conversation, number]> = [];
+		while (entries.length < entriesPerIndexStep && cycle.queue.length > 0) {
 			const conversation = state.conversations.get(cycle.queue.pop()!);
 			const first = conversation?.messages[0];
 			if (conversation === undefined || first === undefined) {
 				continue;
 			}
 
-			const entry = {cid: conversation.key, runs: toRuns(first.seq, conversation.ids)};
-			entries.push(entry);
-			indexed.push(conversation);
-			runs += entry.runs.length;
+			entries.push({cid: conversation.key, firstSeq: first.seq, ids: conversation.ids.slice()});
+			indexed.push([conversation, conversation.lastSeq]);
 		}
 
 		const done = cycle.queue.length === 0;
-		const started = performance.now();
+		const generation = this.#generation;
+		let result;
 		try {
-			this.#writer.index(entries, done ? cycle.through + 1 : undefined);
+			result = await this.#client.send({kind: 'index', entries, scanFrom: done ? cycle.through + 1 : undefined});
 		} catch {
-			// Left in memory: the next catch-up (or the next open) writes them.
-			this.#cycle = undefined;
+			// Still in memory: the next catch-up (or the next open) indexes them.
+			if (generation === this.#generation) {
+				this.#cycle = undefined;
+			}
+
 			return false;
 		}
 
-		const elapsed = performance.now() - started;
+		if (generation !== this.#generation) {
+			return false;
+		}
+
 		this.#stats.indexCommits++;
-		this.#stats.longestIndexMs = Math.max(this.#stats.longestIndexMs, elapsed);
-		for (const conversation of indexed) {
-			this.#unindexed -= state.dropThrough(conversation, conversation.lastSeq);
+		this.#stats.longestIndexMs = Math.max(this.#stats.longestIndexMs, result.ms);
+		for (const [conversation, through] of indexed) {
+			this.#unindexed -= state.dropThrough(conversation, through);
 		}
 
 		if (done) {
@@ -479,39 +496,37 @@ export class SqliteStore implements ChatStore {
 		return true;
 	}
 
-	/** Catches the index up with everything in memory (open, close). */
-	#indexAll(): void {
-		for (let cycles = 0; this.#unindexed > 0 || this.#cycle !== undefined;) {
+	/** Catches the index up with everything in memory (open, close, idle, before retention). */
+	async #indexAll(): Promise<void> {
+		for (let cycles = 0; (this.#unindexed > 0 || this.#cycle !== undefined) && this.#failure === undefined;) {
 			if (this.#cycle === undefined && ++cycles > 2) {
-				break; // Whatever is left arrived without being counted: do not spin.
+				break; // New messages keep coming: the regular catch-up takes them.
 			}
 
-			if (!this.#indexStep()) {
+			this.#flush();
+			if (!(await this.#index())) {
 				break;
 			}
 		}
 	}
 
-	/** Catch up when commits stop for a while, so a quiet server does not hold its tail in memory. */
+	/** Catch up when writes stop for a while, so a quiet server does not keep its tail in memory. */
 	#armIdle(): void {
-		if (this.#idleTimer !== undefined || this.#closed || (this.#unindexed === 0 && this.#cycle === undefined)) {
+		if (this.#idleTimer !== undefined || this.#closed || this.#unindexed === 0) {
 			return;
 		}
 
-		this.#commitsAtIdleArm = this.#stats.commits;
+		this.#writesAtIdleArm = this.#writes;
 		this.#idleTimer = setTimeout(() => {
 			this.#idleTimer = undefined;
-			if (this.#stats.commits === this.#commitsAtIdleArm && this.#indexStep() && (this.#unindexed > 0 || this.#cycle !== undefined)) {
-				// More to do while quiet: go on after this turn rather than wait another second.
-				this.#commitsAtIdleArm = this.#stats.commits;
-				this.#idleTimer = setTimeout(() => {
-					this.#idleTimer = undefined;
-					this.#armIdle();
-				}, 0).unref();
+			if (this.#writes !== this.#writesAtIdleArm) {
+				this.#armIdle();
 				return;
 			}
 
-			this.#armIdle();
+			void this.#indexAll().then(() => {
+				this.#armIdle();
+			});
 		}, idleMs).unref();
 	}
 
@@ -522,34 +537,42 @@ export class SqliteStore implements ChatStore {
 		return this.#pruning;
 	}
 
-	/** One retention pass in bounded steps, a turn apart; never rejects (the error is kept in #pruneError). */
+	#live(generation: number): boolean {
+		return !this.#closed && this.#failure === undefined && generation === this.#generation;
+	}
+
+	/** One retention pass, one bounded job at a time; never rejects (the error is kept in #pruneError). */
 	async #prune(): Promise<void> {
 		this.#pruneError = undefined;
 		try {
-			// Retention deletes indexed rows only: first index what waits in memory (committing the turn's batch early).
-			this.#commit();
-			let indexing = this.#indexStep();
-			while (indexing && this.#cycle !== undefined && !this.#closed) {
-				await nextTurn();
-				this.#commit();
-				indexing = this.#indexStep();
-			}
-
+			// Retention deletes indexed rows only.
+			await this.#indexAll();
+			const generation = this.#generation;
 			if (this.#historyDays > 0) {
 				const cutoff = this.#now() - (this.#historyDays * dayMs);
 				let cursor: number | undefined = 0;
-				while (cursor !== undefined && !this.#closed && this.#failure === undefined) {
-					const step = this.#retention.ageStep(this.#byCid, cursor, this.#scanFrom, cutoff);
+				while (cursor !== undefined && this.#live(generation)) {
+					const step: JobResults['age'] = await this.#client.send({kind: 'age', cursor, scanFrom: this.#scanFrom, cutoff});
+					if (!this.#live(generation)) {
+						return;
+					}
+
 					this.#stats.prunedMessages += step.deleted;
+					for (const [cid, floor] of step.floors) {
+						const conversation = this.#byCid.get(cid);
+						if (conversation !== undefined) {
+							conversation.floor = Math.max(conversation.floor, floor);
+						}
+					}
+
 					cursor = step.next;
-					await nextTurn();
 				}
 			}
 
 			let checks = 0;
 			for (const name of [...this.#state.conversations.keys()]) {
 				for (;;) {
-					if (this.#closed || this.#failure !== undefined) {
+					if (!this.#live(generation)) {
 						return;
 					}
 
@@ -569,13 +592,16 @@ export class SqliteStore implements ChatStore {
 						break;
 					}
 
-					const step = this.#retention.floorStep(conversation, target);
+					const step: JobResults['floor'] = await this.#client.send({kind: 'floor', cid: conversation.key, target, lastId: conversation.lastId});
+					if (!this.#live(generation)) {
+						return;
+					}
+
+					conversation.floor = Math.max(conversation.floor, target);
 					this.#stats.prunedMessages += step.deleted;
 					if (!step.more) {
 						this.#deletedThrough.set(name, target);
 					}
-
-					await nextTurn();
 				}
 			}
 		} catch (error) {

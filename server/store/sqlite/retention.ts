@@ -1,19 +1,14 @@
 import type Database from 'better-sqlite3';
-import type {Conversation} from '../state.js';
 import {runFrom, runId, runLength, type RunTable} from './runs.js';
-import {inTransaction} from './writer.js';
 
-/** Log rows one retention step deletes at most (about), so the event loop never waits long. */
+/** Log rows one retention step deletes at most (about), so no transaction runs long. */
 const rowsPerStep = 5000;
+const runsPerStep = 64;
 
 type OldRow = {id: number; cid: number; seq: number; at: number};
 
-/**
-Deletes what retention (or a removed group) put below a conversation's floor, one bounded
-transaction per step. Memory (floors) changes only after a step commits.
-*/
+/** The SQL of retention, one bounded step per call (run on the writer thread, inside the caller's transaction). */
 export class Retention {
-	readonly #db: Database.Database;
 	readonly #runs: RunTable;
 	readonly #oldest: Database.Statement<[number, number, number], OldRow>;
 	readonly #deleteRange: Database.Statement<[number, number]>;
@@ -21,7 +16,6 @@ export class Retention {
 	readonly #floor: Database.Statement<[number, number, number]>;
 
 	constructor(db: Database.Database, runs: RunTable) {
-		this.#db = db;
 		this.#runs = runs;
 		this.#oldest = db.prepare('SELECT id, cid, seq, at FROM log WHERE id > ? AND id < ? ORDER BY id LIMIT ?');
 		this.#deleteRange = db.prepare('DELETE FROM log WHERE id > ? AND id <= ?');
@@ -30,11 +24,11 @@ export class Retention {
 	}
 
 	/**
-	Age: deletes the log's oldest rows (after `cursor`, indexed ones only: below `scanFrom`) older
-	than `cutoff`, raising their conversations' floors. The log is in arrival order, so this stops at
-	the first row young enough. Returns the new cursor, or undefined when done, and the rows deleted.
+	Age: deletes the log's oldest rows after `cursor` (indexed ones only: below `scanFrom`) that are
+	older than `cutoff`, and raises their conversations' floors. The log is in arrival order, so this
+	stops at the first row young enough.
 	*/
-	ageStep(byCid: ReadonlyMap<number, Conversation>, cursor: number, scanFrom: number, cutoff: number): {next: number | undefined; deleted: number} {
+	ageStep(cursor: number, scanFrom: number, cutoff: number): {next: number | undefined; deleted: number; floors: Array<[number, number]>} {
 		const rows = this.#oldest.all(cursor, scanFrom, rowsPerStep);
 		let old = 0;
 		while (old < rows.length && rows[old]!.at < cutoff) {
@@ -42,66 +36,50 @@ export class Retention {
 		}
 
 		if (old === 0) {
-			return {next: undefined, deleted: 0};
+			return {next: undefined, deleted: 0, floors: []};
 		}
 
-		const floors = new Map<number, number>();
+		const floors = new Map<number, {seq: number; id: number}>();
 		for (let i = 0; i < old; i++) {
-			const {cid, seq} = rows[i]!;
-			floors.set(cid, Math.max(floors.get(cid) ?? 0, seq));
+			const {cid, seq, id} = rows[i]!;
+			const known = floors.get(cid);
+			floors.set(cid, {seq: Math.max(known?.seq ?? 0, seq), id: Math.max(known?.id ?? 0, id)});
+		}
+
+		for (const [cid, {seq, id}] of floors) {
+			this.#floor.run(seq, id, cid);
 		}
 
 		const last = rows[old - 1]!.id;
-		const deleted = inTransaction(this.#db, () => {
-			for (const [cid, floor] of floors) {
-				this.#floor.run(floor, byCid.get(cid)?.lastId ?? 0, cid);
-			}
-
-			return this.#deleteRange.run(cursor, last).changes;
-		});
-		for (const [cid, floor] of floors) {
-			const conversation = byCid.get(cid);
-			if (conversation !== undefined) {
-				conversation.floor = Math.max(conversation.floor, floor);
-			}
-		}
-
-		return {next: old < rows.length ? undefined : last, deleted};
+		const deleted = this.#deleteRange.run(cursor, last).changes;
+		return {next: old < rows.length ? undefined : last, deleted, floors: [...floors].map(([cid, {seq}]) => [cid, seq])};
 	}
 
-	/**
-	Deletes a conversation's indexed messages up to `target` (runs and their log rows, cutting the
-	run that straddles it) and raises its floor there. Returns whether runs are left to delete.
-	*/
-	floorStep(conversation: Conversation, target: number): {more: boolean; deleted: number} {
-		const cid = conversation.key;
-		const runs = this.#runs.below(cid, target, 64);
+	/** Deletes a conversation's indexed messages up to `target` (runs and log rows, cutting the run that straddles it) and raises its floor there. */
+	floorStep(cid: number, target: number, lastId: number): {more: boolean; deleted: number} {
+		const runs = this.#runs.below(cid, target, runsPerStep);
 		let done = 0;
-		const deleted = inTransaction(this.#db, () => {
-			let count = 0;
-			for (const run of runs) {
-				if (count >= rowsPerStep) {
-					break;
-				}
-
-				const length = runLength(run);
-				const cut = Math.min(length, target - run.first_seq + 1);
-				for (let i = 0; i < cut; i++) {
-					count += this.#deleteLog.run(runId(run, i)).changes;
-				}
-
-				this.#runs.delete(cid, run.first_seq);
-				if (cut < length) {
-					this.#runs.insert(cid, runFrom(run, cut));
-				}
-
-				done++;
+		let deleted = 0;
+		for (const run of runs) {
+			if (deleted >= rowsPerStep) {
+				break;
 			}
 
-			this.#floor.run(target, conversation.lastId, cid);
-			return count;
-		});
-		conversation.floor = Math.max(conversation.floor, target);
-		return {more: done < runs.length || runs.length === 64, deleted};
+			const length = runLength(run);
+			const cut = Math.min(length, target - run.first_seq + 1);
+			for (let i = 0; i < cut; i++) {
+				deleted += this.#deleteLog.run(runId(run, i)).changes;
+			}
+
+			this.#runs.delete(cid, run.first_seq);
+			if (cut < length) {
+				this.#runs.insert(cid, runFrom(run, cut));
+			}
+
+			done++;
+		}
+
+		this.#floor.run(target, lastId, cid);
+		return {more: done < runs.length || runs.length === runsPerStep, deleted};
 	}
 }

@@ -1,44 +1,10 @@
 import type Database from 'better-sqlite3';
-import type {ChatMessage} from '../../../source/protocol/index.js';
-import type {ConversationId} from '../../core/store.js';
 import {conversationIdOf} from '../../core/store.js';
-import type {RunRow, RunTable} from './runs.js';
+import {type IndexEntry, LOG_COLUMNS, type Op} from './jobs.js';
+import {type RunTable, toRuns} from './runs.js';
 
-/** Everything but messages that a turn writes, in call order. */
-export type Op =
-	| {readonly kind: 'conversation'; readonly cid: number; readonly name: ConversationId}
-	| {readonly kind: 'member'; readonly group: string; readonly user: string; readonly add: boolean}
-	/** A group's last member left: seqs up to `floor` are gone, and so are its unindexed log rows. */
-	| {readonly kind: 'drop'; readonly cid: number; readonly floor: number; readonly lastId: number; readonly logIds: readonly number[]}
-	| {readonly kind: 'marker'; readonly user: string; readonly conversation: ConversationId; readonly seq: number}
-	| {readonly kind: 'undelivered'; readonly user: string; readonly message: ChatMessage}
-	| {readonly kind: 'delivered'; readonly user: string; readonly msgids: readonly string[]};
-
-/** Log columns per message, in `log` column order: id, cid, seq, at, msgid, ts, sender, text. */
-export const LOG_COLUMNS = 8;
 /** Messages per multi-row INSERT: one statement per 64 rows binds ~2× faster than one per row. */
 const rowsPerInsert = 64;
-
-/** The writes of one event-loop turn, committed together; every write's promise waits on `done`. */
-export class Batch {
-	/** LOG_COLUMNS values per message. */
-	readonly log: Array<number | string> = [];
-	readonly ops: Op[] = [];
-	readonly done: Promise<void>;
-	resolve!: () => void;
-	reject!: (error: Error) => void;
-
-	constructor() {
-		this.done = new Promise<void>((resolve, reject) => {
-			this.resolve = resolve;
-			this.reject = reject;
-		});
-		// Each caller gets its own promise chained on this one; this one must not count as unhandled.
-		this.done.catch(() => undefined);
-	}
-}
-
-export type IndexEntry = {readonly cid: number; readonly runs: readonly RunRow[]};
 
 /** Runs `work` in one transaction; rolls back (if SQLite has not already) and rethrows on failure. */
 export function inTransaction<T>(db: Database.Database, work: () => T): T {
@@ -56,6 +22,7 @@ export function inTransaction<T>(db: Database.Database, work: () => T): T {
 	}
 }
 
+/** The SQL of a turn's writes and of index catch-up (run on the writer thread). */
 export class Writer {
 	readonly #db: Database.Database;
 	readonly #runs: RunTable;
@@ -82,28 +49,26 @@ export class Writer {
 		};
 	}
 
-	/** Commits a turn's writes in one transaction; returns the rows changed. Throws (rolled back) on failure. */
-	write(batch: Batch): number {
-		return inTransaction(this.#db, () => this.#logRows(batch.log) + this.#ops(batch.ops));
+	/** Writes a turn's messages and other changes (inside the caller's transaction); returns the rows changed. */
+	write(log: ReadonlyArray<number | string>, ops: readonly Op[]): number {
+		return this.#logRows(log) + this.#ops(ops);
 	}
 
-	/** Writes runs (and, at the end of a catch-up cycle, the new scan start) in one transaction. */
+	/** Writes runs (and, at the end of a catch-up cycle, the new scan start); returns the runs written. */
 	index(entries: readonly IndexEntry[], scanFrom: number | undefined): number {
-		return inTransaction(this.#db, () => {
-			let rows = 0;
-			for (const {cid, runs} of entries) {
-				for (const run of runs) {
-					this.#runs.insert(cid, run);
-					rows++;
-				}
+		let rows = 0;
+		for (const {cid, firstSeq, ids} of entries) {
+			for (const run of toRuns(firstSeq, ids)) {
+				this.#runs.insert(cid, run);
+				rows++;
 			}
+		}
 
-			if (scanFrom !== undefined) {
-				this.#statements.scanFrom.run(scanFrom);
-			}
+		if (scanFrom !== undefined) {
+			this.#statements.scanFrom.run(scanFrom);
+		}
 
-			return rows;
-		});
+		return rows;
 	}
 
 	#insert(rows: number): Database.Statement<unknown[]> {
@@ -125,7 +90,7 @@ export class Writer {
 		}
 
 		if (start < log.length) {
-			this.#insert((log.length - start) / LOG_COLUMNS).run(start === 0 ? log : log.slice(start));
+			this.#insert((log.length - start) / LOG_COLUMNS).run(start === 0 ? [...log] : log.slice(start));
 		}
 
 		return log.length / LOG_COLUMNS;

@@ -244,7 +244,7 @@ describe('SqliteStore', () => {
 	it('rejects a batch that cannot be committed, forgets it, and goes on serving', async () => {
 		const file = path.join(tempDir(), 'natter.db');
 		// A database that may not grow past 40 pages: a full disk.
-		const store = await openKept({file, pragmas: ['max_page_count = 40'], checkpointEveryMs: 0});
+		const store = await openKept({file, pragmas: ['max_page_count = 40']});
 		await store.createGroup('g', 'alice');
 		const big = 'x'.repeat(3000);
 		let stored = 0;
