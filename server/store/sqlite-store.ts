@@ -307,8 +307,9 @@ export class SqliteStore implements ChatStore {
 		await this.#pruning;
 		// Indexing now makes the next open quick; anything left is re-read from the log then.
 		await this.#indexAll();
-		await this.#client.close();
+		// The writer's connection closes last, so its thread (not this one) does the final checkpoint.
 		this.#db.close();
+		await this.#client.close();
 		this.#unlock();
 	}
 
