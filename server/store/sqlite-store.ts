@@ -13,7 +13,7 @@ import type {IndexEntry, JobResults, Op} from './sqlite/jobs.js';
 import {loadState} from './sqlite/load.js';
 import {RunTable} from './sqlite/runs.js';
 import {openDatabase} from './sqlite/schema.js';
-import {Batch, WriterClient} from './sqlite/writer-client.js';
+import {Batch, InlineWriter, type JobRunner, WriterClient, type WriterEvents} from './sqlite/writer-client.js';
 
 export type SqliteStoreOptions = RetentionOptions & {
 	/** The database file; created when missing (its directory must exist). */
@@ -22,6 +22,11 @@ export type SqliteStoreOptions = RetentionOptions & {
 	readonly indexEvery?: number;
 	/** How often retention runs after the run on open (default 10 minutes). */
 	readonly pruneEveryMs?: number;
+	/**
+	`thread` (default): a worker thread commits, so the event loop never waits for SQLite on the
+	write path. `inline`: this thread commits (no thread, no copying; for one-core machines and comparisons).
+	*/
+	readonly writer?: 'thread' | 'inline';
 	/** Extra `PRAGMA`s for both connections, e.g. `cache_size = -65536` (tests use `max_page_count` to fill the disk). */
 	readonly pragmas?: readonly string[];
 };
@@ -61,11 +66,11 @@ export class SqliteStore implements ChatStore {
 	static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
 		const {db, unlock} = openDatabase(options.file, options.pragmas);
 		let store: SqliteStore | undefined;
-		let client: WriterClient | undefined;
+		let client: JobRunner | undefined;
 		try {
 			store = new SqliteStore(db, unlock, options);
 			const opened = store;
-			client = await WriterClient.start({file: options.file, pragmas: options.pragmas ?? []}, {
+			const events: WriterEvents = {
 				onFailure(error) {
 					opened.#onWriteFailure(error);
 				},
@@ -74,7 +79,10 @@ export class SqliteStore implements ChatStore {
 					opened.#batch?.reject(error);
 					opened.#batch = undefined;
 				},
-			});
+			};
+			client = options.writer === 'inline'
+				? new InlineWriter(db, options.file, events)
+				: await WriterClient.start({file: options.file, pragmas: options.pragmas ?? []}, events);
 			store.#client = client;
 			await store.#indexAll();
 			await store.#prunePass();
@@ -104,7 +112,7 @@ export class SqliteStore implements ChatStore {
 	readonly #indexEvery: number;
 	readonly #now: () => number;
 	readonly #stats: MutableStats;
-	#client!: WriterClient;
+	#client!: JobRunner;
 	#state!: ChatState;
 	#byCid!: Map<number, Conversation>;
 	#nextCid = 1;

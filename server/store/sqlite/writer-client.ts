@@ -1,5 +1,7 @@
 import {Worker} from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 import {StoreUnavailableError} from '../../core/store.js';
+import {Executor} from './executor.js';
 import type {Control, JobBody, JobResults, Op, Reply, WorkerMessage, WriterSetup} from './jobs.js';
 
 /**
@@ -46,7 +48,7 @@ export type WriterEvents = {
 };
 
 /** The event loop's side of the writer thread: jobs in, promises out, in order. */
-export class WriterClient {
+export class WriterClient implements JobRunner {
 	/** Starts the writer thread and waits until its connection is open. */
 	static async start(setup: WriterSetup, events: WriterEvents): Promise<WriterClient> {
 		const worker = startWorker(setup);
@@ -193,4 +195,44 @@ export class WriterClient {
 		this.#rejectAll(this.#dead);
 		this.#events.onFatal(this.#dead);
 	}
+}
+
+/** What the store needs of a writer: the thread above, or the same jobs run on the caller's thread. */
+export type JobRunner = {
+	send<K extends JobBody['kind']>(job: Extract<JobBody, {kind: K}>): Promise<JobResults[K]>;
+	resume(): void;
+	close(): Promise<void>;
+};
+
+/**
+Runs the jobs on the event loop's thread, each at once in its own transaction (`writer: 'inline'`):
+no thread, so nothing to copy, but the loop waits for every commit and WAL checkpoint.
+*/
+export class InlineWriter implements JobRunner {
+	readonly #executor: Executor;
+	readonly #file: string;
+	readonly #events: WriterEvents;
+
+	constructor(db: Database.Database, file: string, events: WriterEvents) {
+		this.#executor = new Executor(db);
+		this.#file = file;
+		this.#events = events;
+	}
+
+	async send<K extends JobBody['kind']>(job: Extract<JobBody, {kind: K}>): Promise<JobResults[K]> {
+		const reply = this.#executor.run([{...job, id: 0}])[0]!;
+		if (reply.ok) {
+			return reply.result as JobResults[K];
+		}
+
+		const error = new StoreUnavailableError(`could not write to the message store ${this.#file}: ${reply.error}`);
+		this.#events.onFailure(error);
+		throw error;
+	}
+
+	resume(): void {
+		this.#executor.resume();
+	}
+
+	async close(): Promise<void> {}
 }

@@ -16,6 +16,7 @@ const kinds: ReadonlyArray<[string, Factory]> = [
 	['SqliteStore (recent messages in memory)', async options => SqliteStore.open({file: path.join(tempDir(), 'natter.db'), ...options})],
 	// Every message indexed right after its commit: history reads go to the database.
 	['SqliteStore (indexed at once)', async options => SqliteStore.open({file: path.join(tempDir(), 'natter.db'), indexEvery: 1, ...options})],
+	['SqliteStore (inline writer, indexed at once)', async options => SqliteStore.open({file: path.join(tempDir(), 'natter.db'), writer: 'inline', indexEvery: 1, ...options})],
 ];
 
 const ab = dmConversationId('alice', 'bob');

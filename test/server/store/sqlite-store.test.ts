@@ -1,10 +1,12 @@
 import {spawn} from 'node:child_process';
+import {setImmediate as nextTurn} from 'node:timers/promises';
 import {chmodSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync, closeSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import Database from 'better-sqlite3';
 import {afterEach, describe, expect, it} from 'vitest';
-import {dmConversationId, StoreUnavailableError} from '../../../server/core/store.js';
+import type {ChatMessage} from '../../../source/protocol/index.js';
+import {type AppendResult, dmConversationId, StoreUnavailableError} from '../../../server/core/store.js';
 import {openStore} from '../../../server/store/index.js';
 import {SqliteStore, type SqliteStoreOptions} from '../../../server/store/sqlite-store.js';
 import {dm, groupMsg, tempDirs} from './helpers.js';
@@ -241,35 +243,51 @@ describe('SqliteStore', () => {
 		expect(await again.members('g')).toBeUndefined();
 	});
 
-	it('rejects a batch that cannot be committed, forgets it, and goes on serving', async () => {
+	it.each(['thread', 'inline'] as const)('rejects writes that cannot be committed, forgets them, and goes on serving (%s writer)', async writer => {
 		const file = path.join(tempDir(), 'natter.db');
 		// A database that may not grow past 40 pages: a full disk.
-		const store = await openKept({file, pragmas: ['max_page_count = 40']});
+		const store = await SqliteStore.open({file, writer, pragmas: ['max_page_count = 40']});
 		await store.createGroup('g', 'alice');
 		const big = 'x'.repeat(3000);
-		let stored = 0;
-		let failure: unknown;
-		while (failure === undefined && stored < 1000) {
-			const turn = [store.append('#g', groupMsg('g', 'alice', big)), store.append('#g', groupMsg('g', 'alice', big))];
-			const created = store.createGroup(`h${stored}`, 'bob');
-			try {
-				await Promise.all([...turn, created]);
-				stored += 2;
-			} catch (error) {
-				failure = error;
-				await Promise.allSettled([...turn, created]);
-			}
+		type Outcome = {readonly message?: ChatMessage; readonly error?: unknown};
+		const outcome = async (result: Promise<AppendResult>): Promise<Outcome> => result.then(
+			value => (value.ok ? {message: value.message} : {error: value}),
+			(error: unknown) => ({error}),
+		);
+		const appends: Array<Promise<Outcome>> = [];
+		const groups: Array<Promise<boolean>> = [];
+		for (let turn = 0; turn < 40; turn++) {
+			appends.push(outcome(store.append('#g', groupMsg('g', 'alice', big))), outcome(store.append('#g', groupMsg('g', 'alice', big))));
+			groups.push(store.createGroup(`h${turn}`, 'bob').catch(() => false));
+			// The first turns wait for their commit; the rest are in flight together, none waiting for the one before.
+			await (turn < 3 ? appends.at(-1) : nextTurn());
 		}
 
-		expect(failure).toBeInstanceOf(StoreUnavailableError);
-		expect(String(failure)).toMatch(/could not write to the message store .*full/);
-		expect(store.stats().failedCommits).toBe(1);
-		// Memory went back to what was committed: the failed turn's messages and group are gone.
-		expect(await store.lastSeq('#g')).toBe(stored);
-		expect(await store.members(`h${stored}`)).toBeUndefined();
-		expect((await store.history('#g', {limit: 1000})).messages).toHaveLength(stored);
+		const outcomes = await Promise.all(appends);
+		const created = await Promise.all(groups);
+		const kept = outcomes.flatMap(({message}) => (message === undefined ? [] : [message]));
+		const failures = outcomes.flatMap(({error}) => (error === undefined ? [] : [error]));
+		expect(kept.length).toBeGreaterThanOrEqual(6);
+		expect(failures.length).toBeGreaterThan(0);
+		expect(failures[0]).toBeInstanceOf(StoreUnavailableError);
+		expect(String(failures[0])).toMatch(/could not write to the message store .*full/);
+		expect(store.stats().failedCommits).toBeGreaterThan(0);
+		// Memory holds exactly what was committed: the resolved writes, numbered without holes.
+		const check = async (chat: SqliteStore) => {
+			expect(created.map(Boolean)).toEqual(await Promise.all(created.map(async (_, turn) => (await chat.members(`h${turn}`)) !== undefined)));
+			expect(await chat.lastSeq('#g')).toBe(kept.length);
+			const history = await chat.history('#g', {limit: 1000});
+			expect(history.messages.map(message => message.msgid)).toEqual(kept.map(message => message.msgid));
+			expect(history.messages.map(message => message.seq)).toEqual(kept.map((_, i) => i + 1));
+		};
+
+		await check(store);
+		expect(created).toContain(false);
 		// Small writes still fit.
 		expect(await store.markRead('alice', '#g', 1)).toBe(1);
+		await store.close();
+		const reopened = await openKept({file});
+		await check(reopened);
 	});
 
 	it('counts its commits', async () => {
