@@ -58,8 +58,10 @@ async function run(name: string, store: ChatStore & {stats(): StoreStats}): Prom
 await run('MemoryStore', new MemoryStore());
 const directory = mkdtempSync(path.join(tmpdir(), 'natter-store-bench-'));
 try {
+	const inline = path.join(directory, 'inline.db');
+	await run('SqliteStore, inline writer', await SqliteStore.open({file: inline, writer: 'inline'}));
 	const file = path.join(directory, 'bench.db');
-	await run('SqliteStore', await SqliteStore.open({file}));
+	await run('SqliteStore, writer thread', await SqliteStore.open({file}));
 	console.log(`  file ${(statSync(file).size / 1e6).toFixed(0)} MB`);
 	const opening = performance.now();
 	const reopened = await SqliteStore.open({file});

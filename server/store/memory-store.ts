@@ -129,15 +129,11 @@ export class MemoryStore implements ChatStore {
 		this.#prune();
 	}
 
+	/** Nothing is committed anywhere: only `prunedMessages` counts. */
 	stats(): StoreStats {
-		let unindexed = 0;
-		for (const conversation of this.#state.conversations.values()) {
-			unindexed += conversation.messages.length;
-		}
-
 		return {
 			file: ':memory:', commits: 0, rowsWritten: 0, longestCommitMs: 0, lastCommitMs: 0, failedCommits: 0,
-			unindexedMessages: unindexed, indexCommits: 0, longestIndexMs: 0, prunedMessages: this.#pruned,
+			unindexedMessages: 0, indexCommits: 0, longestIndexMs: 0, prunedMessages: this.#pruned,
 		};
 	}
 

@@ -107,6 +107,7 @@ export class SqliteStore implements ChatStore {
 	readonly #unlock: () => void;
 	readonly #file: string;
 	readonly #runs: RunTable;
+	readonly #logRows: Database.Statement<[string], {seq: number; msgid: string; ts: string; sender: string; text: string}>;
 	readonly #historyMax: number;
 	readonly #historyDays: number;
 	readonly #indexEvery: number;
@@ -143,6 +144,7 @@ export class SqliteStore implements ChatStore {
 		this.#unlock = unlock;
 		this.#file = options.file;
 		this.#runs = new RunTable(db);
+		this.#logRows = db.prepare('SELECT seq, msgid, ts, sender, text FROM log WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq');
 		this.#historyMax = options.historyMax ?? DEFAULT_HISTORY_MAX;
 		this.#historyDays = options.historyDays ?? DEFAULT_HISTORY_DAYS;
 		this.#indexEvery = Math.max(1, options.indexEvery ?? defaultIndexEvery);
@@ -422,17 +424,21 @@ export class SqliteStore implements ChatStore {
 			return [];
 		}
 
-		const rows = this.#db.prepare<[string], {seq: number; msgid: string; ts: string; sender: string; text: string}>(
-			'SELECT seq, msgid, ts, sender, text FROM log WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq',
-		).all(JSON.stringify(ids));
+		const rows = this.#logRows.all(JSON.stringify(ids));
 		return rows.map(row => messageOf(conversation.name, row.seq, row.msgid, row.ts, row.sender, row.text));
 	}
 
 	/** Starts an index catch-up step, or joins the one running. Resolves false when nothing was indexed. */
 	async #index(): Promise<boolean> {
-		this.#indexRun ??= this.#indexStep().finally(() => {
-			this.#indexRun = undefined;
-		});
+		if (this.#indexRun === undefined) {
+			const run = this.#indexStep().finally(() => {
+				if (this.#indexRun === run) {
+					this.#indexRun = undefined;
+				}
+			});
+			this.#indexRun = run;
+		}
+
 		return this.#indexRun;
 	}
 

@@ -104,6 +104,8 @@ describe('SqliteStore', () => {
 			});
 		});
 		expect(line).toBe('stored 1234');
+		// While it runs, the file is its: a second writer is refused.
+		await expect(SqliteStore.open({file})).rejects.toThrow(`it is in use by process ${child.pid}`);
 		child.kill('SIGKILL');
 		await exited;
 
