@@ -153,8 +153,17 @@ describe('natter serve', () => {
 	it('says so and exits 1 when the port is taken', async () => {
 		const first = await serve(['--port', '0', '--users', usersFile]);
 		const {port} = await first.listening;
-		const {code, stderr} = runCli(['serve', '--port', String(port), '--users', usersFile]);
+		const {code, stderr} = runCli(['serve', '--port', String(port), '--users', usersFile, '--data', ':memory:']);
 		expect(code).toBe(1);
 		expect(stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
+	});
+
+	it('refuses a data file another natter serve is using, and leaves it alone', async () => {
+		const first = await serve(['--port', '0', '--users', usersFile]);
+		await first.listening;
+		const {code, stderr} = runCli(['serve', '--port', '0', '--users', usersFile]);
+		expect(code).toBe(1);
+		expect(stderr).toMatch(/natter\.db: it is in use by process \d+/);
+		expect(first.child.exitCode).toBeNull();
 	});
 });
