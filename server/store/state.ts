@@ -282,7 +282,7 @@ export class ChatState {
 			return {from: 1, to: 0, more: false};
 		}
 
-		const limit = Math.min(Math.max(Math.floor(query.limit), 1), MAX_HISTORY_PAGE);
+		const limit = Number.isFinite(query.limit) ? Math.min(Math.max(Math.floor(query.limit), 1), MAX_HISTORY_PAGE) : MAX_HISTORY_PAGE;
 		const low = this.visibleFloor(conversation);
 		const upper = query.before === undefined ? conversation.lastSeq : Math.min(conversation.lastSeq, query.before - 1);
 		if (query.after !== undefined) {
@@ -337,7 +337,7 @@ export class ChatState {
 		const mine = this.markers.get(user);
 		const current = mine?.get(name) ?? 0;
 		const wanted = Math.min(Math.floor(seq), this.lastSeq(name));
-		if (wanted <= current) {
+		if (!(wanted > current)) { // Also NaN.
 			return {value: current, changed: false};
 		}
 
