@@ -38,7 +38,7 @@ export const history: Handler<{type: 'history'; conversation: string; before?: n
 	});
 	const {messages, trimmed} = trimToBytes(page.messages, command.after === undefined);
 	const more = page.more || trimmed;
-	const range = messages.length === 0 ? '' : ` (seq ${messages[0]!.seq}–${messages.at(-1)!.seq})`;
+	const range = messages.length === 0 ? '' : (messages.length === 1 ? ` (seq ${messages[0]!.seq})` : ` (seq ${messages[0]!.seq}–${messages.at(-1)!.seq})`);
 	const text = messages.length === 0
 		? `no messages in ${conversation.name}${command.before === undefined && command.after === undefined ? ' yet' : ' there'}`
 		: `${plural(messages.length, 'message')} of ${conversation.name}${range}${more ? `; more with /history ${conversation.name} ${command.after === undefined ? `before ${messages[0]!.seq}` : `after ${messages.at(-1)!.seq}`}` : ''}`;
