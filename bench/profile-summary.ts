@@ -198,9 +198,10 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary 
 
 	// Shares of the busy time: idle is left out, so the shares say where the work went.
 	const busy = totalMs - idleMs;
-	inclusive.delete(`(root) ${whereOf({functionName: '(root)', url: '', lineNumber: 0})}`);
-	for (const key of [...self.keys()].filter(key => key.startsWith('(idle) '))) {
-		self.delete(key);
+	for (const times of [self, inclusive]) {
+		for (const key of [...times.keys()].filter(key => key.startsWith('(idle) ') || key.startsWith('(root) '))) {
+			times.delete(key);
+		}
 	}
 
 	return {

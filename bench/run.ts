@@ -127,6 +127,18 @@ function hasTaskset(): boolean {
 	}
 }
 
+/** The commit the server was built from, and the server-side files that differed from it (others may edit the tree meanwhile). */
+function sourceState(): {commit: string; uncommitted: string[]} {
+	try {
+		const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim();
+		const status = execFileSync('git', ['status', '--porcelain', '--', 'server', 'source/protocol', 'source/commands/serve.ts'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']});
+		return {commit, uncommitted: status.split('\n').filter(Boolean).map(line => line.slice(3))};
+	} catch {
+		return {commit: 'unknown', uncommitted: []};
+	}
+}
+
+const source = sourceState();
 const pin = !flags['no-pin'] && hasTaskset();
 const serverCore = pin ? 0 : undefined;
 const loadCore = pin ? 1 : undefined;
@@ -275,10 +287,11 @@ if (wanted('tui')) {
 const lines: string[] = [
 	'',
 	`${relay ? 'BASELINE RELAY (bench/relay-server.ts, not natter)' : 'natter'} bench, ${flags.quick ? 'quick' : 'full'} mode, ${new Date().toISOString()}, node ${process.version}, ${os.availableParallelism()} cores`,
+	`server built from ${source.commit}${source.uncommitted.length > 0 ? ` with uncommitted changes to ${source.uncommitted.join(', ')}` : ''}`,
 	pin ? 'natter serve pinned to core 0, the load generator to core 1 (taskset); server run with --rate 0 (no flood limit)' : 'NOT pinned to cores (no taskset, or --no-pin): server and load generator share the CPUs; server run with --rate 0',
 	'',
 ];
-const figures: Record<string, unknown> = {server: relay ? 'relay' : 'natter', date: new Date().toISOString(), mode: flags.quick ? 'quick' : 'full', node: process.version, pinned: pin, data: dataChoice};
+const figures: Record<string, unknown> = {server: relay ? 'relay' : 'natter', date: new Date().toISOString(), mode: flags.quick ? 'quick' : 'full', node: process.version, pinned: pin, data: dataChoice, commit: source.commit, uncommitted: source.uncommitted};
 const floors: string[] = [];
 for (const [key, byStore] of Object.entries(runs)) {
 	const keyFigures: Record<string, unknown> = {};
