@@ -26,6 +26,7 @@ export type ChatCoreOptions = {
 export const defaultCoreLimits: CoreLimits = {
 	mailboxCap: 1000,
 	resumeCap: 1000,
+	resumeTotalCap: 10_000,
 	dmPartnersAtLogin: 100,
 };
 
@@ -95,12 +96,13 @@ export class ChatCore {
 	*/
 	async catchUp(session: SessionSink, resume: ResumePoints | undefined): Promise<CatchUpResult> {
 		const sent = new Map<ConversationId, number>();
+		const budget = {left: this.#context.limits.resumeTotalCap};
 		let messages = 0;
 		let gaps = 0;
 		try {
 			if (resume) {
 				for (const [name, held] of Object.entries(resume)) {
-					const result = await this.#resume(session, name, held, sent);
+					const result = await this.#resume(session, name, held, sent, budget);
 					messages += result.messages;
 					gaps += result.gaps;
 				}
@@ -159,7 +161,7 @@ export class ChatCore {
 		});
 	}
 
-	async #resume(session: SessionSink, name: string, held: number, sent: Map<ConversationId, number>): Promise<CatchUpResult> {
+	async #resume(session: SessionSink, name: string, held: number, sent: Map<ConversationId, number>, budget: {left: number}): Promise<CatchUpResult> {
 		const {store, limits} = this.#context;
 		const conversation = await resolveReadable(this.#context, session.user, name, 'history');
 		if (!isResolved(conversation)) {
@@ -173,8 +175,9 @@ export class ChatCore {
 
 		let after = held;
 		let gaps = 0;
-		if (last - held > limits.resumeCap) {
-			after = last - limits.resumeCap;
+		const cap = Math.min(limits.resumeCap, budget.left);
+		if (last - held > cap) {
+			after = last - cap;
 			gaps = 1;
 			session.send(new Envelope({type: 'gap', conversation: conversation.name, after: held, before: after + 1, skipped: after - held}));
 		}
@@ -192,6 +195,7 @@ export class ChatCore {
 			}
 
 			messages += page.messages.length;
+			budget.left -= page.messages.length;
 			after = page.messages.at(-1)!.seq;
 			sent.set(conversation.id, after);
 			// eslint-disable-next-line no-await-in-loop

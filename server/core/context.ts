@@ -12,6 +12,8 @@ export type CoreLimits = {
 	readonly mailboxCap: number;
 	/** Missed messages sent per conversation on resume; older ones become a `gap`. */
 	readonly resumeCap: number;
+	/** Missed messages sent in all on one resume (a client may name 1000 conversations); past it, gaps only. */
+	readonly resumeTotalCap: number;
 	/** DM partners listed at login. */
 	readonly dmPartnersAtLogin: number;
 };

@@ -52,13 +52,17 @@ const registered = new Set(['alice', 'bob', 'carol', 'dave']);
 const ts = '2026-01-02T03:04:05.000Z';
 const msgid = expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/);
 
-function setup(options: {store?: MemoryStore; resumeCap?: number; mailboxCap?: number} = {}) {
+function setup(options: {store?: MemoryStore; resumeCap?: number; resumeTotalCap?: number; mailboxCap?: number} = {}) {
 	const store = options.store ?? new MemoryStore();
 	const core = new ChatCore({
 		isRegistered: user => registered.has(user),
 		store,
 		now: () => new Date(ts),
-		limits: {...(options.resumeCap === undefined ? {} : {resumeCap: options.resumeCap}), ...(options.mailboxCap === undefined ? {} : {mailboxCap: options.mailboxCap})},
+		limits: {
+			...(options.resumeCap === undefined ? {} : {resumeCap: options.resumeCap}),
+			...(options.resumeTotalCap === undefined ? {} : {resumeTotalCap: options.resumeTotalCap}),
+			...(options.mailboxCap === undefined ? {} : {mailboxCap: options.mailboxCap}),
+		},
 	});
 	const login = async (user: string, resume?: ResumePoints) => {
 		const session = new RecordingSession(user);
@@ -439,5 +443,26 @@ describe('resume', () => {
 		expect(events[0]).toEqual({type: 'gap', conversation: '@alice', after: 2, before: 7, skipped: 4});
 		expect(texts(events)).toEqual(['7', '8', '9', '10']);
 		expect(events.at(-1)).toEqual({type: 'resumed', messages: 4, gaps: 1});
+	});
+
+	it('sends at most the total cap over all conversations; the rest are gaps', async () => {
+		const {login, run} = setup({resumeCap: 4, resumeTotalCap: 6});
+		const alice = await login('alice');
+		await login('bob');
+		for (let index = 1; index <= 5; index++) {
+			// eslint-disable-next-line no-await-in-loop
+			await run(alice, `/msg bob dm ${index}`);
+			// eslint-disable-next-line no-await-in-loop
+			await run(alice, `/broadcast all ${index}`);
+		}
+
+		const bob = await login('bob', {'@alice': 0, '*': 0});
+		const events = bob.take();
+		expect(events.filter(event => event.type === 'gap')).toEqual([
+			{type: 'gap', conversation: '@alice', after: 0, before: 2, skipped: 1},
+			{type: 'gap', conversation: '*', after: 0, before: 4, skipped: 3},
+		]);
+		expect(texts(events)).toEqual(['dm 2', 'dm 3', 'dm 4', 'dm 5', 'all 4', 'all 5']);
+		expect(events.at(-1)).toEqual({type: 'resumed', messages: 6, gaps: 2});
 	});
 });
