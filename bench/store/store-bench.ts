@@ -37,7 +37,12 @@ async function run(name: string, store: ChatStore & {stats(): StoreStats}): Prom
 		}
 
 		waiting.push(Promise.all(turn));
-		await (waiting.length >= window ? waiting.shift() : nextTurn());
+		if (waiting.length >= window) {
+			await waiting.shift();
+		}
+
+		await nextTurn(); // So that each turn's appends are one batch.
+
 	}
 
 	await Promise.all(waiting);
