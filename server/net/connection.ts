@@ -18,6 +18,7 @@ import {
 import type {ChatCore, LoginResult} from '../core/chat-core.js';
 import type {Reply} from '../core/context.js';
 import {Envelope} from '../core/envelope.js';
+import {HeldDeliveries} from '../core/held-deliveries.js';
 import type {SessionSink} from '../core/session.js';
 import type {Logger} from '../log.js';
 import type {Dialect, DialectHost} from './dialect.js';
@@ -96,7 +97,7 @@ export class Connection implements SessionSink, DialectHost {
 	#dialect: Dialect;
 	#loggedIn = false;
 	#failedLogins = 0;
-	#held: Envelope[] | undefined;
+	readonly #held = new HeldDeliveries(maxHeld);
 	#loginTimer: NodeJS.Timeout | undefined;
 
 	constructor(stream: Duplex, context: ConnectionContext, remote: string) {
@@ -153,11 +154,10 @@ export class Connection implements SessionSink, DialectHost {
 	// --- SessionSink: what the core delivers ---
 
 	deliver(envelope: Envelope): void {
-		const held = this.#held;
-		if (held === undefined) {
+		const outcome = this.#held.offer(envelope);
+		if (outcome === 'pass') {
 			this.#transport.write(envelope.bytes(this.#dialect.encoder));
-		} else if (held.push(envelope) > maxHeld) {
-			this.#held = [];
+		} else if (outcome === 'overflow') {
 			this.#transport.close('slow_reader');
 		}
 	}
@@ -167,17 +167,13 @@ export class Connection implements SessionSink, DialectHost {
 	}
 
 	hold(): void {
-		this.#held ??= [];
+		this.#held.hold();
 	}
 
 	release(skip: (envelope: Envelope) => boolean): void {
-		const held = this.#held ?? [];
-		this.#held = undefined;
-		for (const envelope of held) {
-			if (!skip(envelope)) {
-				this.deliver(envelope);
-			}
-		}
+		this.#held.release(skip, envelope => {
+			this.deliver(envelope);
+		});
 	}
 
 	async ready(): Promise<void> {
@@ -383,7 +379,7 @@ export class Connection implements SessionSink, DialectHost {
 	#leaveCore(): void {
 		if (this.#loggedIn) {
 			this.#loggedIn = false;
-			this.#held = undefined;
+			this.#held.drop();
 			this.#context.core.detach(this);
 		}
 	}

@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {parseCommand, type Command, type ResumePoints, type ServerEvent} from '../../../source/protocol/index.js';
 import {ChatCore} from '../../../server/core/chat-core.js';
 import type {Envelope, Encoder} from '../../../server/core/envelope.js';
+import {HeldDeliveries} from '../../../server/core/held-deliveries.js';
 import type {SessionSink} from '../../../server/core/session.js';
 import {MemoryStore} from '../../../server/store/memory-store.js';
 
@@ -11,13 +12,11 @@ const jsonEncoder: Encoder = {slot: 1, encode: event => Buffer.from(`${JSON.stri
 class RecordingSession implements SessionSink {
 	readonly events: ServerEvent[] = [];
 	readonly envelopes: Envelope[] = [];
-	#held: Envelope[] | undefined;
+	readonly #held = new HeldDeliveries();
 	constructor(readonly user: string, readonly watchesPresence = true) {}
 
 	deliver(envelope: Envelope): void {
-		if (this.#held) {
-			this.#held.push(envelope);
-		} else {
+		if (this.#held.offer(envelope) === 'pass') {
 			this.send(envelope);
 		}
 	}
@@ -28,17 +27,13 @@ class RecordingSession implements SessionSink {
 	}
 
 	hold(): void {
-		this.#held ??= [];
+		this.#held.hold();
 	}
 
 	release(skip: (envelope: Envelope) => boolean): void {
-		const held = this.#held ?? [];
-		this.#held = undefined;
-		for (const envelope of held) {
-			if (!skip(envelope)) {
-				this.send(envelope);
-			}
-		}
+		this.#held.release(skip, envelope => {
+			this.send(envelope);
+		});
 	}
 
 	async ready(): Promise<void> {}
