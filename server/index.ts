@@ -5,12 +5,14 @@ import {ChatCore, defaultCoreLimits} from './core/chat-core.js';
 import type {ChatStore} from './core/store.js';
 import {silentLogger, type Logger} from './log.js';
 import {Connection, type ConnectionContext} from './net/connection.js';
+import {checkPlaintextAllowed, createListener, loadTlsPair, tlsMinVersion, type TlsFiles} from './net/listener.js';
 import {defaultFailureDelay, LoginThrottle, type FailureDelay} from './net/login-throttle.js';
 import {openStore, type StoreStats} from './store/index.js';
 import {SERVER_VERSION} from './version.js';
 
 export {createLogger, silentLogger, type Logger, type LogFormat} from './log.js';
 export {SERVER_VERSION} from './version.js';
+export {PlaintextRefusedError, TlsConfigError, type TlsFiles} from './net/listener.js';
 
 export type ServerOptions = {
 	/** Default 127.0.0.1. */
@@ -48,13 +50,21 @@ export type ServerOptions = {
 	readonly resumeCap?: number;
 	/** A store to use instead of opening `data` (tests, or a store shared by nodes). Closed with the server. */
 	readonly store?: ChatStore;
+	/** Speak TLS (≥ 1.2) on the port, every mode, with this certificate and key; `reloadTls()` re-reads them. */
+	readonly tls?: TlsFiles;
+	/** Listen without TLS on an address other than loopback (refused otherwise: PlaintextRefusedError). */
+	readonly allowPlaintext?: boolean;
 };
 
 export type NatterServer = {
 	readonly address: {host: string; port: number};
 	/** Stop accepting, send every client `bye shutdown`, flush, close. */
 	close(): Promise<void>;
-	/** Re-read the users file; throws (and keeps the old users) when it is bad. Returns the user count. */
+	/**
+	Re-read the users file; throws (and keeps the old users) when it is bad. Returns the user count.
+	Sessions of removed users and of users whose password changed are ended (bye `revoked`); what a
+	removed user's name held (memberships, DMs, markers, waiting messages) is dropped.
+	*/
 	reloadUsers(): Promise<number>;
 	/** Serve one client over any duplex stream (a socket, or one end of `duplexPair()`). */
 	handle(stream: Duplex, remote?: string): void;
@@ -62,6 +72,11 @@ export type NatterServer = {
 	readonly connectionCount: number;
 	/** The store's commit figures, when it keeps them. */
 	storeStats(): StoreStats | undefined;
+	/**
+	Re-read the TLS certificate and key: new handshakes use them, open connections stay. Throws (and
+	keeps the old pair) when they are bad. Returns the new fingerprint; undefined without TLS.
+	*/
+	reloadTls(): Promise<string | undefined>;
 };
 
 export const defaultServerOptions = {
@@ -83,6 +98,9 @@ function storeStatsOf(store: ChatStore): StoreStats | undefined {
 
 export async function startServer(options: ServerOptions): Promise<NatterServer> {
 	const logger = options.logger ?? silentLogger;
+	const host = options.host ?? defaultServerOptions.host;
+	await checkPlaintextAllowed(host, {tls: options.tls !== undefined, allowPlaintext: options.allowPlaintext ?? false});
+	const tlsPair = options.tls ? await loadTlsPair(options.tls) : undefined;
 	const store = options.store ?? await openStore({
 		data: options.data ?? ':memory:',
 		...(options.historyDays === undefined ? {} : {historyDays: options.historyDays}),
@@ -137,7 +155,11 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 	};
 
 	// allowHalfOpen: a client that sends its commands and then shuts its side still gets every reply.
-	const listener = net.createServer({allowHalfOpen: true}, socket => {
+	const {server: listener, reloadTls} = createListener({
+		...(options.tls && tlsPair ? {tls: {files: options.tls, pair: tlsPair}} : {}),
+		handshakeTimeoutMs: options.loginTimeoutMs ?? defaultServerOptions.loginTimeoutMs,
+		logger,
+	}, socket => {
 		socket.setNoDelay(true);
 		socket.setKeepAlive(true, keepAliveDelayMs);
 		handle(socket, `${socket.remoteAddress ?? 'unknown'}`);
@@ -162,7 +184,10 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 
 	const bound = listener.address() as net.AddressInfo;
 	const address = {host: bound.address, port: bound.port};
-	logger.log('info', 'listening', {host: address.host, port: address.port, users: authenticator.names().length, data: options.store ? 'custom' : (options.data ?? ':memory:'), version: SERVER_VERSION});
+	logger.log('info', 'listening', {host: address.host, port: address.port, users: authenticator.names().length, data: options.store ? 'custom' : (options.data ?? ':memory:'), version: SERVER_VERSION, tls: tlsPair !== undefined});
+	if (tlsPair) {
+		logger.log('info', 'tls', {fingerprint: tlsPair.fingerprint, not_after: tlsPair.notAfter, min_version: tlsMinVersion});
+	}
 
 	const close = async () => {
 		const stopped = new Promise<void>(resolve => {
@@ -199,10 +224,35 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 			closing ??= close();
 			return closing;
 		},
+		async reloadTls() {
+			if (!tlsPair) {
+				return undefined;
+			}
+
+			try {
+				const pair = await reloadTls();
+				logger.log('info', 'tls_reload', {fingerprint: pair?.fingerprint, not_after: pair?.notAfter});
+				return pair?.fingerprint;
+			} catch (error) {
+				logger.log('error', 'tls_reload_failed', {message: error instanceof Error ? error.message : String(error)});
+				throw error;
+			}
+		},
 		async reloadUsers() {
 			try {
-				const count = await authenticator.reload();
-				logger.log('info', 'reload', {users: count});
+				const {users: count, removed, changed} = await authenticator.reload();
+				let ended = 0;
+				for (const user of removed) {
+					// eslint-disable-next-line no-await-in-loop
+					ended += await core.revoke(user, true);
+				}
+
+				for (const user of changed) {
+					// eslint-disable-next-line no-await-in-loop
+					ended += await core.revoke(user, false);
+				}
+
+				logger.log('info', 'reload', {users: count, removed: removed.length, password_changed: changed.length, sessions_ended: ended});
 				return count;
 			} catch (error) {
 				logger.log('error', 'reload_failed', {message: error instanceof Error ? error.message : String(error)});

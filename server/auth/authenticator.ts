@@ -60,6 +60,15 @@ function commonCost(users: ReadonlyMap<string, string>): number {
 	return best;
 }
 
+export type UsersReload = {
+	/** Users in the file now. */
+	readonly users: number;
+	/** Names that were registered and are not any more. */
+	readonly removed: readonly string[];
+	/** Names whose password hash changed. */
+	readonly changed: readonly string[];
+};
+
 /** Checks logins against users.txt; the bcrypt work runs in a worker pool, off the main thread. */
 export class Authenticator {
 	static async open(options: {usersFile: string; workers?: number}): Promise<Authenticator> {
@@ -100,13 +109,28 @@ export class Authenticator {
 		return this.#names;
 	}
 
-	/** Re-reads the users file. On any problem it throws UsersFileError and keeps the users it had. */
-	async reload(): Promise<number> {
+	/**
+	Re-reads the users file. On any problem it throws UsersFileError and keeps the users it had.
+	Says who was removed and whose password (hash) changed, so their sessions can be ended.
+	*/
+	async reload(): Promise<UsersReload> {
 		// Reloads run one after another, so the last one asked for is the one that sticks.
 		const reloaded = this.#reloads.then(async () => {
 			const users = await loadUsers(this.#usersFile);
+			const before = this.#users;
 			this.#setUsers(users);
-			return users.size;
+			const removed: string[] = [];
+			const changed: string[] = [];
+			for (const [name, hash] of before) {
+				const now = users.get(name);
+				if (now === undefined) {
+					removed.push(name);
+				} else if (now !== hash) {
+					changed.push(name);
+				}
+			}
+
+			return {users: users.size, removed, changed};
 		});
 		this.#reloads = reloaded.catch(() => undefined);
 		return reloaded;

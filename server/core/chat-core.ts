@@ -135,6 +135,24 @@ export class ChatCore {
 		}
 	}
 
+	/**
+	Ends every session of `user` (bye `revoked`). With `forget` (the account was removed) also
+	drops what the name holds: memberships, DMs, read markers, waiting messages, so a later
+	account of the same name inherits nothing. Returns how many sessions were ended.
+	*/
+	async revoke(user: string, forget: boolean): Promise<number> {
+		const sessions = this.#context.router.sessionsOf(user);
+		for (const session of sessions) {
+			session.end('revoked');
+		}
+
+		if (forget) {
+			await this.#context.store.forgetUser(user);
+		}
+
+		return sessions.length;
+	}
+
 	/** Runs one command; a store that cannot commit turns into an `unavailable` reply. */
 	async execute(session: SessionSink, command: Command): Promise<Reply> {
 		const handler = handlers[command.type] as (context: CoreContext, session: SessionSink, command: Command) => Promise<Reply>;

@@ -51,6 +51,10 @@ export class Presence {
 		return this.#sessions.has(user);
 	}
 
+	sessionsOf(user: string): readonly SessionSink[] {
+		return [...(this.#sessions.get(user) ?? [])];
+	}
+
 	sessionCount(user: string): number {
 		return this.#sessions.get(user)?.length ?? 0;
 	}

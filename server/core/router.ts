@@ -25,6 +25,8 @@ export type Router = {
 	publish(audience: Audience, event: ServerEvent): number;
 	isOnline(user: string): boolean;
 	sessionCount(user: string): number;
+	/** This node's sessions of `user`. */
+	sessionsOf(user: string): readonly SessionSink[];
 	/** Online users with their session counts. */
 	onlineUsers(): Array<{name: string; sessions: number}>;
 	readonly userCount: number;
@@ -78,6 +80,10 @@ export class LocalRouter implements Router {
 
 	sessionCount(user: string): number {
 		return this.#presence.sessionCount(user);
+	}
+
+	sessionsOf(user: string): readonly SessionSink[] {
+		return this.#presence.sessionsOf(user);
 	}
 
 	onlineUsers(): Array<{name: string; sessions: number}> {

@@ -1,4 +1,14 @@
+import type {ByeReason} from '../../source/protocol/index.js';
 import type {Envelope} from './envelope.js';
+
+/** What `/sessions` shows of a session. */
+export type SessionDescription = {
+	readonly id: number;
+	readonly mode: string;
+	readonly address: string;
+	/** When it logged in, ISO 8601 UTC. */
+	readonly since: string;
+};
 
 /**
 Where the core delivers events for one logged-in session. The core knows nothing about sockets:
@@ -23,4 +33,7 @@ export type SessionSink = {
 	release(skip: (envelope: Envelope) => boolean): void;
 	/** Resolves when the session's unsent output is small enough for more backlog. */
 	ready(): Promise<void>;
+	/** Ends the session: a `bye` with this reason, then the connection closes (and the session detaches). */
+	end(reason: ByeReason): void;
+	describe(): SessionDescription;
 };

@@ -19,7 +19,7 @@ import type {ChatCore, LoginResult} from '../core/chat-core.js';
 import type {Reply} from '../core/context.js';
 import {Envelope} from '../core/envelope.js';
 import {HeldDeliveries} from '../core/held-deliveries.js';
-import type {SessionSink} from '../core/session.js';
+import type {SessionDescription, SessionSink} from '../core/session.js';
 import type {Logger} from '../log.js';
 import type {Dialect, DialectHost} from './dialect.js';
 import type {LoginThrottle} from './login-throttle.js';
@@ -60,6 +60,8 @@ const byeTexts: Record<ByeReason, string> = {
 	slow_reader: 'you were not reading what the server sent',
 	line_overflow: `a line longer than ${HARD_LINE_CAP_BYTES} bytes: not the natter protocol`,
 	replaced: 'this session was replaced',
+	revoked: 'your account was removed or its password changed',
+	logged_out: 'another of your sessions logged you out',
 };
 
 function sleep(ms: number): Promise<void> {
@@ -97,6 +99,8 @@ export class Connection implements SessionSink, DialectHost {
 	#dialect: Dialect;
 	#loggedIn = false;
 	#failedLogins = 0;
+	/** When the login succeeded. */
+	#since = '';
 	readonly #held = new HeldDeliveries(maxHeld);
 	#loginTimer: NodeJS.Timeout | undefined;
 
@@ -180,6 +184,14 @@ export class Connection implements SessionSink, DialectHost {
 		return this.#transport.ready();
 	}
 
+	end(reason: ByeReason): void {
+		this.#closeWith(reason);
+	}
+
+	describe(): SessionDescription {
+		return {id: this.id, mode: this.#dialect.name, address: this.remote, since: this.#since};
+	}
+
 	/** Server shutdown: say bye, flush, close. */
 	shutdown(): void {
 		this.#closeWith('shutdown');
@@ -258,6 +270,7 @@ export class Connection implements SessionSink, DialectHost {
 		if (accepted) {
 			this.#loggedIn = true;
 			this.user = normalizeName(name);
+			this.#since = new Date().toISOString();
 			let result: LoginResult;
 			try {
 				result = await core.login(this);

@@ -17,7 +17,9 @@ export type Command =
 	| {readonly type: 'groups'}
 	| {readonly type: 'members'; readonly group: string}
 	| {readonly type: 'history'; readonly conversation: ConversationName; readonly before?: number; readonly after?: number; readonly limit: number}
-	| {readonly type: 'read'; readonly conversation: ConversationName; readonly seq?: number};
+	| {readonly type: 'read'; readonly conversation: ConversationName; readonly seq?: number}
+	| {readonly type: 'sessions'}
+	| {readonly type: 'logout_others'};
 
 export type CommandName = Command['type'];
 
@@ -46,6 +48,8 @@ export const commandSpecs: readonly CommandSpec[] = [
 	{name: 'members', usage: '/members <group>', summary: 'the members of a group', args: ['group']},
 	{name: 'history', usage: '/history <conversation> [before <seq>|after <seq>] [N]', summary: `earlier messages of #group, @user or * (default ${DEFAULT_HISTORY_COUNT}, at most ${MAX_HISTORY_COUNT})`, args: ['conversation', 'paging'], optional: 1},
 	{name: 'read', usage: '/read <conversation> [seq]', summary: 'mark #group, @user or * read up to seq (default: the newest)', args: ['conversation', 'seq'], optional: 1},
+	{name: 'sessions', usage: '/sessions', summary: 'your sessions: how each is connected, from where, since when', args: []},
+	{name: 'logout_others', usage: '/logout_others', summary: 'end all your other sessions', args: []},
 	{name: 'help', usage: '/help [command]', summary: 'list the commands, or explain one', args: ['command'], optional: 1},
 	{name: 'exit', usage: '/exit', summary: 'disconnect cleanly', args: []},
 ];
@@ -282,7 +286,9 @@ function build(name: CommandName, [first = '', second = '']: readonly string[]):
 
 		case 'exit':
 		case 'users':
-		case 'groups': {
+		case 'groups':
+		case 'sessions':
+		case 'logout_others': {
 			return {type: name};
 		}
 	}
@@ -325,7 +331,9 @@ export function formatCommand(command: Command): string {
 
 		case 'exit':
 		case 'users':
-		case 'groups': {
+		case 'groups':
+		case 'sessions':
+		case 'logout_others': {
 			return `/${command.type}`;
 		}
 	}

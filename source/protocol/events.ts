@@ -42,6 +42,19 @@ export type UserInfo = {readonly name: string; readonly sessions: number};
 export type GroupInfo = {readonly name: string; readonly members: number; readonly joined: boolean};
 export type MemberInfo = {readonly name: string; readonly online: boolean};
 
+/** One of your sessions, for `/sessions`. */
+export type SessionInfo = {
+	/** The server's connection number. */
+	readonly id: number;
+	/** The wire protocol: `text` or `json` (later `irc`). */
+	readonly mode: string;
+	readonly address: string;
+	/** When it logged in, ISO 8601 UTC. */
+	readonly since: string;
+	/** The session that asked. */
+	readonly current: boolean;
+};
+
 /** One conversation of the user's at login: where it ends, where the user stopped reading. */
 export type ConversationSummary = {
 	readonly conversation: ConversationName;
@@ -92,6 +105,8 @@ export type OkReply =
 	/** Oldest first. `more`: there are further messages past this page in the direction asked. */
 	| (OkBase & {readonly command: 'history'; readonly conversation: ConversationName; readonly messages: readonly ChatMessage[]; readonly more: boolean})
 	| (OkBase & {readonly command: 'read'; readonly conversation: ConversationName; readonly seq: number})
+	| (OkBase & {readonly command: 'sessions'; readonly sessions: readonly SessionInfo[]})
+	| (OkBase & {readonly command: 'logout_others'; readonly ended: number})
 	| (OkBase & {readonly command: 'help' | 'exit'});
 
 export type ErrorReply = {
@@ -125,7 +140,11 @@ export type ServerEvent =
 
 export type ServerEventType = ServerEvent['type'];
 
-export type ByeReason = 'exit' | 'shutdown' | 'too_many_attempts' | 'login_timeout' | 'slow_reader' | 'line_overflow' | 'replaced';
+export type ByeReason = 'exit' | 'shutdown' | 'too_many_attempts' | 'login_timeout' | 'slow_reader' | 'line_overflow' | 'replaced'
+	/** The account was removed from the users file, or its password changed (on the server's reload). */
+	| 'revoked'
+	/** Another session of the same user sent `/logout_others`. */
+	| 'logged_out';
 
 /** Everything a JSON-mode client may send, one object per line. */
 export type ClientRequest =

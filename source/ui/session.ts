@@ -42,7 +42,7 @@ export async function openBuffered(options: ConnectionOptions): Promise<{connect
 }
 
 /** Bye reasons after which coming back would only be refused again or fight another session. */
-const finalByeReasons = new Set(['exit', 'too_many_attempts', 'replaced']);
+const finalByeReasons = new Set(['exit', 'too_many_attempts', 'replaced', 'revoked', 'logged_out']);
 
 /**
 The TUI's link to the server: one logged-in `ChatConnection` at a time, reconnected with

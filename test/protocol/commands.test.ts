@@ -260,6 +260,8 @@ describe('formatCommand', () => {
 		{type: 'users'},
 		{type: 'groups'},
 		{type: 'members', group: 'dev'},
+		{type: 'sessions'},
+		{type: 'logout_others'},
 		{type: 'history', conversation: '#dev', before: 10, limit: 5},
 		{type: 'history', conversation: '@bob', limit: 50},
 		{type: 'read', conversation: '*', seq: 3},

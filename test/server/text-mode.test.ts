@@ -1,4 +1,5 @@
 import {beforeEach, describe, expect, it} from 'vitest';
+import {commandSpecs} from '../../source/protocol/index.js';
 import {LineSocket, loginText} from '../helpers/line-socket.js';
 import {serverFixture} from '../helpers/server-fixture.js';
 import {testUsers, type TestServer} from '../helpers/test-server.js';
@@ -102,7 +103,7 @@ describe('text mode', () => {
 		alice.send('/help');
 		expect(await alice.next()).toBe('ok: commands:');
 		const helpLines = [];
-		for (let index = 0; index < 13; index++) {
+		for (let index = 0; index < commandSpecs.length; index++) {
 			helpLines.push(await alice.next());
 		}
 

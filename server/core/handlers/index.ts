@@ -3,6 +3,7 @@ import {createGroup, joinGroup, leaveGroup} from './groups.js';
 import {history, read} from './history.js';
 import {exit, groups, help, members, users} from './info.js';
 import {broadcast, groupMsg, msg} from './messaging.js';
+import {logoutOthers, sessions} from './sessions.js';
 
 /** One handler per command, keyed by `command.type`. */
 export const handlers: HandlerTable = {
@@ -17,6 +18,8 @@ export const handlers: HandlerTable = {
 	members,
 	history,
 	read,
+	sessions,
+	logout_others: logoutOthers,
 	help,
 	exit,
 };

@@ -90,7 +90,7 @@ describe('Authenticator', () => {
 	test('reload picks up added, changed and removed users', async () => {
 		const auth = await open(demoUsers);
 		await writeFile(usersFile, `alice:${bcrypt.hashSync('new-password', 4)}\ncarol:${bcrypt.hashSync('c', 4)}\n`);
-		expect(await auth.reload()).toBe(2);
+		expect(await auth.reload()).toEqual({users: 2, removed: ['bob'], changed: ['alice']});
 		expect(auth.names()).toEqual(['alice', 'carol']);
 		expect(await auth.verify('alice', 'wonderland')).toBe(false);
 		expect(await auth.verify('alice', 'new-password')).toBe(true);
@@ -114,7 +114,7 @@ describe('Authenticator', () => {
 		await writeFile(usersFile, `carol:${bcrypt.hashSync('c', 4)}\n`);
 		const second = auth.reload();
 		await first;
-		expect(await second).toBe(1);
+		expect(await second).toMatchObject({users: 1});
 		expect(auth.names()).toEqual(['carol']);
 	});
 

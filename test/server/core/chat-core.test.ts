@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {parseCommand, type Command, type ResumePoints, type ServerEvent} from '../../../source/protocol/index.js';
+import {parseCommand, type ByeReason, type Command, type ResumePoints, type ServerEvent} from '../../../source/protocol/index.js';
 import {ChatCore} from '../../../server/core/chat-core.js';
 import type {Envelope, Encoder} from '../../../server/core/envelope.js';
 import {HeldDeliveries} from '../../../server/core/held-deliveries.js';
@@ -7,6 +7,8 @@ import type {SessionSink} from '../../../server/core/session.js';
 import {MemoryStore} from '../../../server/store/memory-store.js';
 
 const jsonEncoder: Encoder = {slot: 1, encode: event => Buffer.from(`${JSON.stringify(event)}\n`)};
+
+let sessionCount = 0;
 
 /** A session that keeps what the core delivered to it, holding live events like the real edge does. */
 class RecordingSession implements SessionSink {
@@ -37,6 +39,18 @@ class RecordingSession implements SessionSink {
 	}
 
 	async ready(): Promise<void> {}
+
+	ended: ByeReason | undefined;
+	readonly #since = new Date(Date.now() + (++sessionCount)).toISOString();
+	readonly #id = sessionCount;
+
+	end(reason: ByeReason): void {
+		this.ended = reason;
+	}
+
+	describe() {
+		return {id: this.#id, mode: 'test', address: 'here', since: this.#since};
+	}
 
 	take(): ServerEvent[] {
 		return this.events.splice(0);
@@ -263,7 +277,7 @@ describe('info commands', async () => {
 		const {login, run} = setup();
 		const alice = await login('alice');
 		const all = await run(alice, '/help');
-		for (const name of ['msg', 'broadcast', 'create_group', 'join_group', 'group_msg', 'leave_group', 'users', 'groups', 'members', 'history', 'read', 'help', 'exit']) {
+		for (const name of ['msg', 'broadcast', 'create_group', 'join_group', 'group_msg', 'leave_group', 'users', 'groups', 'members', 'history', 'read', 'sessions', 'logout_others', 'help', 'exit']) {
 			expect(all.type === 'ok' && all.text).toContain(`/${name}`);
 		}
 

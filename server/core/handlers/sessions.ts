@@ -1,0 +1,21 @@
+import type {SessionInfo} from '../../../source/protocol/index.js';
+import {plural, type Handler} from '../context.js';
+
+/** `/sessions`: the user's own sessions on this server, oldest first. */
+export const sessions: Handler<{type: 'sessions'}> = async (context, session) => {
+	const list: SessionInfo[] = context.router.sessionsOf(session.user)
+		.map(each => ({...each.describe(), current: each === session}))
+		.sort((a, b) => (a.since < b.since ? -1 : (a.since > b.since ? 1 : a.id - b.id)));
+	const lines = list.map(each => `#${each.id} ${each.mode} from ${each.address} since ${each.since}${each.current ? ' (this one)' : ''}`);
+	return {type: 'ok', command: 'sessions', text: `${plural(list.length, 'session')}: ${lines.join('; ')}`, sessions: list};
+};
+
+/** `/logout_others`: every other session of the user gets `bye logged_out`. */
+export const logoutOthers: Handler<{type: 'logout_others'}> = async (context, session) => {
+	const others = context.router.sessionsOf(session.user).filter(each => each !== session);
+	for (const other of others) {
+		other.end('logged_out');
+	}
+
+	return {type: 'ok', command: 'logout_others', text: others.length === 0 ? 'no other sessions' : `ended ${plural(others.length, 'other session')}`, ended: others.length};
+};
