@@ -33,6 +33,13 @@ const burstAllowance = 8;
 /** Frames waiting behind a busy one before input is paused (a pipelining client is read ahead this far). */
 const maxBacklog = 64;
 
+/** Text waiting in the backlog (UTF-16 code units) before input is paused: the byte budget of a connection's read-ahead. */
+const maxBacklogChars = 128 * 1024;
+
+function frameChars(frame: Frame): number {
+	return frame.kind === 'line' ? frame.text.length : 0;
+}
+
 /**
 One connection's bytes: framing, frames handled one at a time in order, a bounded outbound queue
 coalesced into one write per event-loop turn, the slow-reader drop, and closing. It knows nothing
@@ -46,6 +53,7 @@ export class Transport {
 	/** A frame's handler is running (its promise has not settled): later frames wait in the backlog. */
 	#busy = false;
 	#backlog: Frame[] = [];
+	#backlogChars = 0;
 	#paused = false;
 	#inputEnded = false;
 	#inputDone = false;
@@ -116,6 +124,11 @@ export class Transport {
 		if (this.#pendingBytes + stream.writableLength > this.#limits.maxOutboundBytes * burstAllowance) {
 			this.#dropSlowReader();
 		}
+	}
+
+	/** Input memory held: the unfinished line's buffer (at most the line limit + 1) and the text read ahead. */
+	get inputHeldBytes(): number {
+		return this.#framer.heldBytes + (2 * this.#backlogChars);
 	}
 
 	/** Unsent output: what this turn queued plus what the kernel has not taken. */
@@ -240,6 +253,7 @@ export class Transport {
 		for (const frame of frames) {
 			if (this.#busy) {
 				this.#backlog.push(frame);
+				this.#backlogChars += frameChars(frame);
 			} else if (!this.#closing) {
 				this.#run(frame);
 			}
@@ -273,11 +287,14 @@ export class Transport {
 
 	#drainBacklog(): void {
 		while (!this.#busy && !this.#closing && this.#backlog.length > 0) {
-			this.#run(this.#backlog.shift()!);
+			const frame = this.#backlog.shift()!;
+			this.#backlogChars -= frameChars(frame);
+			this.#run(frame);
 		}
 
 		if (this.#closing) {
 			this.#backlog = [];
+			this.#backlogChars = 0;
 		}
 
 		this.#updateReading();
@@ -290,7 +307,7 @@ export class Transport {
 			return;
 		}
 
-		const pause = this.#yielding || this.#backlog.length >= maxBacklog;
+		const pause = this.#yielding || this.#backlog.length >= maxBacklog || this.#backlogChars >= maxBacklogChars;
 		if (pause && !this.#paused) {
 			this.#paused = true;
 			this.#stream.pause();
@@ -316,6 +333,7 @@ export class Transport {
 		this.#closing = true;
 		clearTimeout(this.#graceTimer);
 		this.#backlog = [];
+		this.#backlogChars = 0;
 		this.#wakeDrainWaiters();
 		this.#handler?.onClose(this.#closeReason);
 		this.#resolveClosed();

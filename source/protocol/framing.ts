@@ -13,6 +13,10 @@ export type Frame =
 export type FramerLimits = {readonly maxLineBytes: number; readonly hardCapBytes: number};
 
 const newline = 0x0A;
+const empty = Buffer.alloc(0);
+/** A line buffer this small is kept between lines; a bigger one is let go once its line is done. */
+const keptCapacity = 1024;
+const initialCapacity = 256;
 const carriageReturn = 0x0D;
 
 /**
@@ -22,7 +26,8 @@ Memory stays bounded: bytes of a line past `maxLineBytes` are counted, not kept.
 export class LineFramer {
 	readonly #limits: FramerLimits;
 	readonly #decoder = new TextDecoder('utf-8', {fatal: true});
-	#pending: Buffer[] = [];
+	/** The unfinished line's kept bytes: one buffer, grown by doubling up to maxLineBytes + 1, never one per chunk. */
+	#buffer: Buffer = empty;
 	#pendingBytes = 0;
 	/** Bytes of the current line seen so far, kept or not. */
 	#lineBytes = 0;
@@ -35,6 +40,11 @@ export class LineFramer {
 	/** Bytes held for the unfinished line (bounded by maxLineBytes + 1). */
 	get bufferedBytes(): number {
 		return this.#pendingBytes;
+	}
+
+	/** Memory held for line bytes, used or not: the line buffer's capacity (at most maxLineBytes + 1). */
+	get heldBytes(): number {
+		return this.#buffer.length;
 	}
 
 	push(chunk: Uint8Array): Frame[] {
@@ -51,7 +61,7 @@ export class LineFramer {
 			// Checked whether or not the newline came in this chunk, so the outcome never depends on chunking.
 			if (this.#lineBytes > this.#limits.hardCapBytes) {
 				this.#failed = true;
-				this.#pending = [];
+				this.#buffer = empty;
 				this.#pendingBytes = 0;
 				frames.push({kind: 'overflow', bytes: this.#lineBytes});
 				break;
@@ -83,16 +93,33 @@ export class LineFramer {
 		const room = this.#limits.maxLineBytes + 1 - this.#pendingBytes;
 		if (room > 0 && part.length > 0) {
 			const kept = part.length <= room ? part : part.subarray(0, room);
-			// Copy: the socket may reuse the chunk's memory.
-			this.#pending.push(Buffer.from(kept));
-			this.#pendingBytes += kept.length;
+			const needed = this.#pendingBytes + kept.length;
+			if (needed > this.#buffer.length) {
+				this.#grow(needed);
+			}
+
+			// Copied: the socket may reuse the chunk's memory, and a chunk kept whole would pin all of it.
+			kept.copy(this.#buffer, this.#pendingBytes);
+			this.#pendingBytes = needed;
 		}
+	}
+
+	#grow(needed: number): void {
+		const most = this.#limits.maxLineBytes + 1;
+		const capacity = Math.min(most, Math.max(needed, initialCapacity, this.#buffer.length * 2));
+		// Its own memory, not a slice of Node's shared 8 KiB pool (which a small line would keep alive whole).
+		const grown = Buffer.allocUnsafeSlow(capacity);
+		this.#buffer.copy(grown, 0, 0, this.#pendingBytes);
+		this.#buffer = grown;
 	}
 
 	#finishLine(): Frame {
 		let length = this.#lineBytes;
-		const line = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
-		this.#pending = [];
+		const line = this.#buffer.subarray(0, this.#pendingBytes);
+		if (this.#buffer.length > keptCapacity) {
+			this.#buffer = empty;
+		}
+
 		this.#pendingBytes = 0;
 		this.#lineBytes = 0;
 		if (length > 0 && length <= line.length && line[length - 1] === carriageReturn) {

@@ -154,6 +154,40 @@ describe('LineFramer', () => {
 		expect(framer.bufferedBytes).toBe(0);
 	});
 
+	test('a line sent one byte per segment is kept in one buffer: memory held is at most the line limit, not a buffer per segment', () => {
+		const framers: LineFramer[] = [];
+		const byte = Buffer.from('x');
+		// 100 connections, each with an unfinished line of MAX_LINE_BYTES arriving one byte per TCP segment.
+		for (let connection = 0; connection < 100; connection++) {
+			const framer = new LineFramer();
+			let frames = 0;
+			for (let sent = 0; sent < MAX_LINE_BYTES; sent++) {
+				frames += framer.push(byte).length;
+			}
+
+			expect(frames).toBe(0);
+			framers.push(framer);
+		}
+
+		// The old framer held one Buffer per segment: 8192 of them, ~1 MB of heap and buffers per connection.
+		const held = framers.reduce((sum, framer) => sum + framer.heldBytes, 0);
+		expect(held / framers.length).toBeLessThanOrEqual(MAX_LINE_BYTES + 1);
+		expect(framers.every(framer => framer.bufferedBytes === MAX_LINE_BYTES)).toBe(true);
+		expect(framers[0]!.push(Buffer.from('\n'))).toEqual([line('x'.repeat(MAX_LINE_BYTES))]);
+		// A big line's buffer is let go once the line is done.
+		expect(framers[0]!.heldBytes).toBe(0);
+	});
+
+	test('a short line\'s buffer is kept for the next line, and still frames every split the same', () => {
+		const framer = new LineFramer(small);
+		expect(framer.push(Buffer.from('ab'))).toEqual([]);
+		const held = framer.heldBytes;
+		expect(held).toBeGreaterThan(0);
+		expect(held).toBeLessThanOrEqual(small.maxLineBytes + 1);
+		expect(framer.push(Buffer.from('c\nde\n'))).toEqual([line('abc'), line('de')]);
+		expect(framer.heldBytes).toBe(held);
+	});
+
 	test('bufferedBytes counts the unfinished line and drops to zero when it ends', () => {
 		const framer = new LineFramer(small);
 		framer.push(Buffer.from('abc'));
