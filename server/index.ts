@@ -7,6 +7,8 @@ import {silentLogger, type Logger} from './log.js';
 import {Connection, type ConnectionContext} from './net/connection.js';
 import {checkPlaintextAllowed, createListener, loadTlsPair, tlsMinVersion, type TlsFiles} from './net/listener.js';
 import {defaultFailureDelay, LoginThrottle, type FailureDelay} from './net/login-throttle.js';
+import {ServerCounters} from './ops/counters.js';
+import {createRegistry, startMetricsServer, type MetricsServer} from './ops/metrics.js';
 import {openStore, type StoreStats} from './store/index.js';
 import {SERVER_VERSION} from './version.js';
 
@@ -50,6 +52,8 @@ export type ServerOptions = {
 	readonly resumeCap?: number;
 	/** A store to use instead of opening `data` (tests, or a store shared by nodes). Closed with the server. */
 	readonly store?: ChatStore;
+	/** Serve Prometheus metrics (`GET /metrics`) and `GET /health` over HTTP here. Off by default. */
+	readonly metrics?: {readonly host: string; readonly port: number};
 	/** Speak TLS (≥ 1.2) on the port, every mode, with this certificate and key; `reloadTls()` re-reads them. */
 	readonly tls?: TlsFiles;
 	/** Listen without TLS on an address other than loopback (refused otherwise: PlaintextRefusedError). */
@@ -72,6 +76,8 @@ export type NatterServer = {
 	readonly connectionCount: number;
 	/** The store's commit figures, when it keeps them. */
 	storeStats(): StoreStats | undefined;
+	/** Where the metrics endpoint listens, when it was asked for. */
+	readonly metricsAddress: {host: string; port: number} | undefined;
 	/**
 	Re-read the TLS certificate and key: new handshakes use them, open connections stay. Throws (and
 	keeps the old pair) when they are bad. Returns the new fingerprint; undefined without TLS.
@@ -124,8 +130,10 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 	});
 	const connections = new Set<Connection>();
 	let lastConnectionId = 0;
+	const counters = new ServerCounters();
 	const context: ConnectionContext = {
 		nextId: () => ++lastConnectionId,
+		counters,
 		core,
 		verify: async (user, password) => authenticator.verify(user, password),
 		throttle: new LoginThrottle({delay: options.failureDelay ?? defaultFailureDelay}),
@@ -189,6 +197,34 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		logger.log('info', 'tls', {fingerprint: tlsPair.fingerprint, not_after: tlsPair.notAfter, min_version: tlsMinVersion});
 	}
 
+	let metrics: MetricsServer | undefined;
+	if (options.metrics) {
+		const registry = createRegistry({
+			counters,
+			connectionsByMode() {
+				const modes = new Map<string, number>();
+				for (const connection of connections) {
+					modes.set(connection.mode, (modes.get(connection.mode) ?? 0) + 1);
+				}
+
+				return modes;
+			},
+			onlineUsers: () => core.onlineCount,
+			bcryptQueued: () => authenticator.queued,
+			storeStats: () => storeStatsOf(store),
+		});
+		try {
+			metrics = await startMetricsServer({...options.metrics, registry, logger});
+		} catch (error) {
+			listener.close();
+			await authenticator.close();
+			await store.close();
+			throw new Error(`cannot serve metrics on ${options.metrics.host}:${options.metrics.port}: ${error instanceof Error ? error.message : String(error)}`, {cause: error});
+		}
+
+		logger.log('info', 'metrics', {host: metrics.address.host, port: metrics.address.port});
+	}
+
 	const close = async () => {
 		const stopped = new Promise<void>(resolve => {
 			listener.close(() => {
@@ -202,6 +238,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 
 		await Promise.all(open.map(async connection => connection.closed));
 		await stopped;
+		await metrics?.close();
 		await authenticator.close();
 		await store.close();
 		const stats = storeStatsOf(store);
@@ -220,6 +257,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		storeStats() {
 			return storeStatsOf(store);
 		},
+		metricsAddress: metrics?.address,
 		async close() {
 			closing ??= close();
 			return closing;

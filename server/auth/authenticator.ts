@@ -100,6 +100,11 @@ export class Authenticator {
 		return hash !== undefined && matches;
 	}
 
+	/** Password checks waiting for a bcrypt worker. */
+	get queued(): number {
+		return this.#pool.queued;
+	}
+
 	has(name: string): boolean {
 		return this.#lookUp(name) !== undefined;
 	}

@@ -1,3 +1,4 @@
+import {performance} from 'node:perf_hooks';
 import type {Duplex} from 'node:stream';
 import {
 	HARD_LINE_CAP_BYTES,
@@ -21,8 +22,12 @@ import {Envelope} from '../core/envelope.js';
 import {HeldDeliveries} from '../core/held-deliveries.js';
 import type {SessionDescription, SessionSink} from '../core/session.js';
 import type {Logger} from '../log.js';
+import type {ServerCounters} from '../ops/counters.js';
 import type {Dialect, DialectHost} from './dialect.js';
+import {exemptLease, type AddressLease} from './address-limits.js';
+import type {ConnectionGuard} from './guard.js';
 import type {LoginThrottle} from './login-throttle.js';
+import type {UserLease} from './user-limits.js';
 import {TextDialect} from './text-dialect.js';
 import {TokenBucket} from './token-bucket.js';
 import {Transport} from './transport.js';
@@ -46,6 +51,9 @@ export type ConnectionContext = {
 	readonly limits: ConnectionLimits;
 	readonly version: string;
 	readonly nextId: () => number;
+	readonly counters: ServerCounters;
+	/** Per-address, per-user and per-account limits, and the login-check queue (guard.ts). */
+	readonly guard: ConnectionGuard;
 	readonly onClosed: (connection: Connection) => void;
 };
 
@@ -62,7 +70,11 @@ const byeTexts: Record<ByeReason, string> = {
 	replaced: 'this session was replaced',
 	revoked: 'your account was removed or its password changed',
 	logged_out: 'another of your sessions logged you out',
+	excess_flood: 'too many lines the server had to refuse',
 };
+
+/** Errors the server caused, or that have their own limit: not counted against a connection before login. */
+const uncountedErrors: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['server_error', 'unavailable', 'auth_failed', 'busy', 'throttled', 'too_many_sessions']);
 
 function sleep(ms: number): Promise<void> {
 	return new Promise(resolve => {
@@ -103,11 +115,24 @@ export class Connection implements SessionSink, DialectHost {
 	#since = '';
 	readonly #held = new HeldDeliveries(maxHeld);
 	#loginTimer: NodeJS.Timeout | undefined;
+	/** This connection's hold on its address's counters (released at close). */
+	readonly #address: AddressLease;
+	/** Its user's session place and shared flood bucket, once logged in. */
+	#userLease: UserLease | undefined;
+	/** Aborted at close: a login check still waiting for a worker is dropped. */
+	readonly #abort = new AbortController();
+	/** Whether the frame being handled found tokens in every bucket (charged once per frame, in `#onFrame`). */
+	#frameAllowed = true;
+	/** Lines answered with an error before login. */
+	#errorsBeforeLogin = 0;
+	/** Lines refused for flood control since the last one that was not. */
+	#refusedInARow = 0;
 
-	constructor(stream: Duplex, context: ConnectionContext, remote: string) {
+	constructor(stream: Duplex, context: ConnectionContext, remote: string, address?: AddressLease) {
 		this.id = context.nextId();
 		this.#context = context;
 		this.remote = remote;
+		this.#address = address ?? exemptLease(remote);
 		this.#bucket = new TokenBucket(context.limits.rate, context.limits.burst);
 		this.#dialect = new TextDialect(this);
 		this.#transport = new Transport(stream, {
@@ -115,7 +140,7 @@ export class Connection implements SessionSink, DialectHost {
 			hardCapBytes: HARD_LINE_CAP_BYTES,
 			maxOutboundBytes: context.limits.maxOutboundBytes,
 			closeGraceMs: context.limits.closeGraceMs,
-		});
+		}, context.counters);
 		context.logger.log('info', 'connect', {conn: this.id, remote});
 		this.#transport.start({
 			onFrame: frame => this.#onFrame(frame),
@@ -123,6 +148,7 @@ export class Connection implements SessionSink, DialectHost {
 				this.#finish();
 			},
 			onSlowReader: buffered => {
+				context.counters.drops.slow_reader++;
 				context.logger.log('warn', 'slow_reader', {conn: this.id, user: this.user || undefined, buffered, limit: context.limits.maxOutboundBytes});
 			},
 			onClose: reason => {
@@ -150,6 +176,11 @@ export class Connection implements SessionSink, DialectHost {
 		return this.#loggedIn;
 	}
 
+	/** The dialect once logged in (`text`, `json`), `login` before. */
+	get mode(): string {
+		return this.#loggedIn ? this.#dialect.name : 'login';
+	}
+
 	/** Read by the core when the session logs in, so `hello` must come before `login`. */
 	get watchesPresence(): boolean {
 		return this.#dialect.watchesPresence;
@@ -160,6 +191,7 @@ export class Connection implements SessionSink, DialectHost {
 	deliver(envelope: Envelope): void {
 		const outcome = this.#held.offer(envelope);
 		if (outcome === 'pass') {
+			this.#context.counters.deliveries++;
 			this.#transport.write(envelope.bytes(this.#dialect.encoder));
 		} else if (outcome === 'overflow') {
 			this.#transport.close('slow_reader');
@@ -209,16 +241,32 @@ export class Connection implements SessionSink, DialectHost {
 
 	error(code: ErrorCode, message: string, id?: RequestId): void {
 		this.sendEvent(id === undefined ? {type: 'error', code, message} : {type: 'error', id, code, message});
+		// Every reply costs the server; before login, a client that keeps earning errors is not a client.
+		if (!this.#loggedIn && !uncountedErrors.has(code) && ++this.#errorsBeforeLogin >= this.#context.guard.limits.maxErrorsBeforeLogin) {
+			this.#closeWith('excess_flood', `${this.#errorsBeforeLogin} lines answered with an error before login`);
+		}
 	}
 
+	/** The frame being handled was charged in `#onFrame`; when a bucket was empty, this answers rate_limited. */
 	limited(id?: RequestId): boolean {
-		if (this.#bucket.take()) {
+		if (this.#frameAllowed) {
 			return false;
 		}
 
+		this.#context.counters.drops.flood++;
+		this.#refusedInARow++;
 		const {rate, burst} = this.#context.limits;
-		this.error('rate_limited', `too many commands (limit: ${burst} at once, then ${rate} per second); this one was not carried out`, id);
+		this.error('rate_limited', `too many commands (limit: ${burst} at once, then ${rate} per second, shared by your sessions and your address); this one was not carried out`, id);
+		if (this.#refusedInARow >= this.#context.guard.limits.maxRefusedInARow) {
+			this.#closeWith('excess_flood', `${this.#refusedInARow} lines in a row over the flood limit`);
+		}
+
 		return true;
+	}
+
+	/** Charges one line to the session's, the user's and the address's buckets; false when one of them is empty. */
+	#charge(): boolean {
+		return this.#bucket.take() && (this.#userLease?.flood?.take() ?? true) && (this.#address.flood?.take() ?? true);
 	}
 
 	switchTo(dialect: Dialect): void {
@@ -232,6 +280,7 @@ export class Connection implements SessionSink, DialectHost {
 			return;
 		}
 
+		this.#context.counters.command(parsed.command.type);
 		const reply = await this.#context.core.execute(this, parsed.command);
 		this.#reply(reply, id);
 		if (parsed.command.type === 'exit' && reply.type === 'ok') {
@@ -240,6 +289,7 @@ export class Connection implements SessionSink, DialectHost {
 	}
 
 	async markRead(conversation: ConversationName, seq: number | undefined, id?: RequestId): Promise<void> {
+		this.#context.counters.command('read');
 		const reply = await this.#context.core.execute(this, seq === undefined ? {type: 'read', conversation} : {type: 'read', conversation, seq});
 		this.#reply(reply, id);
 	}
@@ -250,8 +300,16 @@ export class Connection implements SessionSink, DialectHost {
 		// The client has spoken: a login queued behind others for the bcrypt worker is not silence.
 		clearTimeout(this.#loginTimer);
 		let accepted: boolean;
+		const checkStarted = performance.now();
 		try {
 			accepted = await this.#context.verify(name, password);
+			this.#context.counters.loginChecked((performance.now() - checkStarted) / 1000);
+			if (accepted) {
+				this.#context.counters.loginsOk++;
+			} else {
+				this.#context.counters.loginsFailed++;
+			}
+
 		} catch (error) {
 			logger.log('error', 'error', {conn: this.id, during: 'login', message: error instanceof Error ? error.message : String(error)});
 			if (!this.#transport.closing) {
@@ -330,24 +388,41 @@ export class Connection implements SessionSink, DialectHost {
 	// --- frames ---
 
 	#onFrame(frame: Frame): void | Promise<void> {
+		// Every line is charged, whatever it turns out to be (an error reply costs as much as a command's).
+		this.#frameAllowed = this.#charge();
+		if (this.#frameAllowed) {
+			this.#refusedInARow = 0;
+		}
+
 		switch (frame.kind) {
 			case 'line': {
 				return this.#dialect.onLine(frame.text);
 			}
 
 			case 'too_long': {
+				if (this.limited()) {
+					this.#dialect.afterError();
+					return;
+				}
+
 				this.error('line_too_long', `line longer than ${MAX_LINE_BYTES} bytes, dropped`);
 				this.#dialect.afterError();
 				return;
 			}
 
 			case 'invalid_utf8': {
+				if (this.limited()) {
+					this.#dialect.afterError();
+					return;
+				}
+
 				this.error('invalid_utf8', 'line is not valid UTF-8, dropped');
 				this.#dialect.afterError();
 				return;
 			}
 
 			case 'overflow': {
+				this.#context.counters.drops.line_overflow++;
 				this.#closeWith('line_overflow');
 			}
 		}

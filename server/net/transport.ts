@@ -69,7 +69,11 @@ export class Transport {
 	#resolveClosed: () => void = () => {};
 	readonly closed: Promise<void>;
 
-	constructor(stream: Duplex, limits: TransportLimits) {
+	readonly #counters: {bytesOut: number} | undefined;
+
+	/** `counters.bytesOut` grows by every byte written. */
+	constructor(stream: Duplex, limits: TransportLimits, counters?: {bytesOut: number}) {
+		this.#counters = counters;
 		this.closed = new Promise(resolve => {
 			this.#resolveClosed = resolve;
 		});
@@ -189,6 +193,10 @@ export class Transport {
 		}
 
 		stream.write(bytes);
+		if (this.#counters) {
+			this.#counters.bytesOut += bytes.length;
+		}
+
 		if (stream.writableLength > this.#limits.maxOutboundBytes) {
 			this.#dropSlowReader();
 		}

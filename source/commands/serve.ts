@@ -2,7 +2,7 @@ import path from 'node:path';
 import process from 'node:process';
 import meow from 'meow';
 import {UsersFileError} from '../../server/auth/users-file.js';
-import {createLogger, defaultServerOptions, startServer, type LogFormat, type NatterServer} from '../../server/index.js';
+import {createLogger, defaultServerOptions, PlaintextRefusedError, startServer, TlsConfigError, type LogFormat, type NatterServer} from '../../server/index.js';
 import {defaultCoreLimits} from '../../server/core/chat-core.js';
 import {logFormats} from '../../server/log.js';
 import {DEFAULT_HISTORY_DAYS, DEFAULT_HISTORY_MAX} from '../../server/store/index.js';
@@ -28,6 +28,8 @@ const help = `
 	  --history-max N       ${DEFAULT_HISTORY_MAX}         NATTER_HISTORY_MAX    keep at most N messages per conversation;
 	                                                             0 for no limit
 	  --mailbox N           ${defaultCoreLimits.mailboxCap}           NATTER_MAILBOX        undelivered DMs kept per offline user
+	  --metrics [HOST:]PORT off            NATTER_METRICS        serve Prometheus metrics at /metrics and
+	                                                             /health over HTTP (HOST defaults to 127.0.0.1)
 	  --log-format FORMAT   text           NATTER_LOG_FORMAT     text or json
 	  --login-timeout SEC   ${defaultServerOptions.loginTimeoutMs / 1000}             NATTER_LOGIN_TIMEOUT  close connections not logged in by then
 	  --rate N              ${defaultServerOptions.rate}             NATTER_RATE           commands per second per session after
@@ -35,14 +37,28 @@ const help = `
 	  --burst N             ${defaultServerOptions.burst}             NATTER_BURST          commands a session may send at once
 	  --max-outbound BYTES  ${defaultServerOptions.maxOutboundBytes}        NATTER_MAX_OUTBOUND   drop a client with more unsent output
 	                                                             than this (a reader that does not read)
+	  --tls-cert FILE                      NATTER_TLS_CERT       speak TLS (1.2 or later) on the port, every
+	  --tls-key FILE                       NATTER_TLS_KEY        mode, with this certificate (PEM, chain
+	                                                             allowed) and private key; both or neither
+	  --allow-plaintext     off            NATTER_ALLOW_PLAINTEXT=1  listen without TLS on an address other
+	                                                             than loopback (refused otherwise)
 	  --help                                               show this help
+
+	TLS
+	  Without TLS the server listens only on loopback (127.0.0.1, ::1, localhost) unless
+	  --allow-plaintext is given. With TLS the one port speaks only TLS; clients use
+	  natter connect --tls / natter pipe --tls, or openssl s_client for text mode. The certificate's
+	  fingerprint is logged at start (event "tls"). natter tls selfsigned --out DIR makes a pair.
 
 	Signals
 	  SIGTERM, SIGINT   stop accepting, send every client "bye" (shutdown), flush, exit 0
 	  SIGHUP            reload the users file (a bad file keeps the old users; the error is logged)
+	                    and the TLS certificate and key (nobody is disconnected; a bad pair keeps
+	                    the old one, logged as tls_reload_failed)
 
 	Exit codes: 0 stopped by a signal, 1 failure (bad users file, bad or unwritable data file,
-	port in use), 2 usage error.
+	unreadable or mismatched TLS certificate and key, port in use), 2 usage error (also: a
+	non-loopback address without TLS or --allow-plaintext).
 `;
 
 class UsageError extends Error {}
@@ -60,9 +76,23 @@ type ServeSettings = {
 	readonly historyDays: number;
 	readonly historyMax: number;
 	readonly mailboxCap: number;
+	readonly tls: {readonly certFile: string; readonly keyFile: string} | undefined;
+	readonly allowPlaintext: boolean;
+	readonly metrics: {readonly host: string; readonly port: number} | undefined;
 };
 
 type FlagValues = Readonly<Record<string, string | undefined>>;
+
+/** `PORT`, `HOST:PORT` or `[V6]:PORT`; a bare port means loopback. */
+function parseMetricsAddress(picked: {value: string; source: string}): {host: string; port: number} {
+	const match = /^(?:\[([^\]]+)\]:|([^:]+):)?(\d{1,5})$/.exec(picked.value.trim());
+	const port = match ? Number(match[3]) : Number.NaN;
+	if (!match || port > 65_535) {
+		throw new UsageError(`${picked.source} must be PORT or HOST:PORT (such as 9464 or 0.0.0.0:9464), not ${JSON.stringify(picked.value)}`);
+	}
+
+	return {host: match[1] ?? match[2] ?? '127.0.0.1', port};
+}
 
 /** A flag's value, else its environment variable's, else undefined. */
 function pick(flags: FlagValues, flag: string, env: string): {value: string; source: string} | undefined {
@@ -114,7 +144,20 @@ export function parseServeSettings(flags: FlagValues): ServeSettings {
 	}
 
 	const usersFile = users?.value ?? './users.txt';
+	const metrics = pick(flags, 'metrics', 'NATTER_METRICS');
+	const tlsCert = pick(flags, 'tlsCert', 'NATTER_TLS_CERT');
+	const tlsKey = pick(flags, 'tlsKey', 'NATTER_TLS_KEY');
+	if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+		throw new UsageError(tlsCert ? `${tlsCert.source} needs --tls-key FILE (or NATTER_TLS_KEY) too` : `${tlsKey!.source} needs --tls-cert FILE (or NATTER_TLS_CERT) too`);
+	}
+
+	const allowPlaintext = pick(flags, 'allowPlaintext', 'NATTER_ALLOW_PLAINTEXT');
+	if (allowPlaintext && !/^(1|0|true|false|yes|no)$/i.test(allowPlaintext.value)) {
+		throw new UsageError(`${allowPlaintext.source} must be 1 or 0, not ${JSON.stringify(allowPlaintext.value)}`);
+	}
+
 	return {
+		metrics: metrics ? parseMetricsAddress(metrics) : undefined,
 		data: data?.value ?? path.join(path.dirname(usersFile), 'natter.db'),
 		historyDays: parseNumber(flags, 'historyDays', 'NATTER_HISTORY_DAYS', DEFAULT_HISTORY_DAYS, {min: 0}),
 		historyMax: parseNumber(flags, 'historyMax', 'NATTER_HISTORY_MAX', DEFAULT_HISTORY_MAX, {integer: true, min: 0}),
@@ -126,6 +169,8 @@ export function parseServeSettings(flags: FlagValues): ServeSettings {
 		loginTimeoutMs: Math.round(1000 * parseNumber(flags, 'loginTimeout', 'NATTER_LOGIN_TIMEOUT', defaultServerOptions.loginTimeoutMs / 1000, {min: 0.001})),
 		rate: parseNumber(flags, 'rate', 'NATTER_RATE', defaultServerOptions.rate, {min: 0}),
 		burst: parseNumber(flags, 'burst', 'NATTER_BURST', defaultServerOptions.burst, {integer: true, min: 1}),
+		tls: tlsCert && tlsKey ? {certFile: tlsCert.value, keyFile: tlsKey.value} : undefined,
+		allowPlaintext: allowPlaintext !== undefined && /^(1|true|yes)$/i.test(allowPlaintext.value),
 		maxOutboundBytes: parseNumber(flags, 'maxOutbound', 'NATTER_MAX_OUTBOUND', defaultServerOptions.maxOutboundBytes, {integer: true, min: 1024}),
 	};
 }
@@ -155,6 +200,10 @@ export async function run(argv: string[]): Promise<number> {
 			historyDays: {type: 'string'},
 			historyMax: {type: 'string'},
 			mailbox: {type: 'string'},
+			metrics: {type: 'string'},
+			tlsCert: {type: 'string'},
+			tlsKey: {type: 'string'},
+			allowPlaintext: {type: 'boolean'},
 			help: {type: 'boolean', shortFlag: 'h', default: false},
 		},
 	});
@@ -172,7 +221,10 @@ export async function run(argv: string[]): Promise<number> {
 	let settings: ServeSettings;
 	try {
 		const {host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound, data, historyDays, historyMax, mailbox} = cli.flags;
-		settings = parseServeSettings({host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound, data, historyDays, historyMax, mailbox});
+		const {tlsCert, tlsKey} = cli.flags;
+		const {metrics} = cli.flags;
+		const allowPlaintext = cli.flags.allowPlaintext === true ? '1' : undefined;
+		settings = parseServeSettings({host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound, data, historyDays, historyMax, mailbox, tlsCert, tlsKey, allowPlaintext, metrics});
 	} catch (error) {
 		if (error instanceof UsageError) {
 			fail(`${error.message} (see natter serve --help)`);
@@ -198,9 +250,17 @@ export async function run(argv: string[]): Promise<number> {
 			historyDays: settings.historyDays,
 			historyMax: settings.historyMax,
 			mailboxCap: settings.mailboxCap,
+			...(settings.tls ? {tls: settings.tls} : {}),
+			allowPlaintext: settings.allowPlaintext,
+			...(settings.metrics ? {metrics: settings.metrics} : {}),
 		});
 	} catch (error) {
-		if (error instanceof UsersFileError) {
+		if (error instanceof PlaintextRefusedError) {
+			fail(error.message);
+			return 2;
+		}
+
+		if (error instanceof UsersFileError || error instanceof TlsConfigError) {
 			fail(error.message);
 			return 1;
 		}
@@ -240,6 +300,8 @@ export async function run(argv: string[]): Promise<number> {
 		const reload = () => {
 			// reloadUsers logs the outcome either way; a bad file keeps the old users.
 			server.reloadUsers().catch(() => {});
+			// reloadTls logs too; a bad pair keeps the old one, and open connections keep theirs either way.
+			server.reloadTls().catch(() => {});
 		};
 
 		process.on('SIGTERM', stop);
