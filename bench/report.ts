@@ -312,7 +312,7 @@ export function comparisonRows(runs: Readonly<Record<string, StoreRuns>>): Compa
 			);
 		}
 
-		if (file?.store.stopped) {
+		if (file?.store.stopped && file.store.stopped.commits > 0) {
 			rows.push({label: `${key} longest commit`, file: ms(file.store.stopped.longestCommitMs), memory: undefined, note: `${file.store.stopped.commits} commits, ${file.store.stopped.rowsWritten} rows`});
 		}
 	}
