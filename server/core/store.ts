@@ -95,6 +95,16 @@ export type ChatStore = {
 	/** How many DMs wait for `user`. */
 	undeliveredCount(user: string): Promise<number>;
 
+	/**
+	Forgets a user who is no longer registered, so that nothing passes to a later user of the name:
+	removes them from every group (a group left empty goes as with `removeMember`), drops every DM
+	conversation they are part of for both partners (its messages are gone, its last seq is kept so
+	numbering goes on, and it leaves the partner's `dmPartners` until a new message is appended to
+	it), and deletes their read markers, their undelivered DMs and the undelivered DMs of those
+	conversations waiting for the partners. Partners keep their read markers of those conversations.
+	*/
+	forgetUser(user: string): Promise<void>;
+
 	/** Flushes what is pending and releases the store; later calls reject. */
 	close(): Promise<void>;
 };

@@ -120,6 +120,14 @@ export class MemoryStore implements ChatStore {
 		return this.#closed ? closed() : this.#state.undeliveredCount(user);
 	}
 
+	async forgetUser(user: string): Promise<void> {
+		if (this.#closed) {
+			return closed();
+		}
+
+		this.#state.forgetUser(user);
+	}
+
 	/** Applies retention now (it also runs every 10 minutes when `historyDays` is set). */
 	async prune(): Promise<void> {
 		if (this.#closed) {

@@ -9,7 +9,7 @@ import {StoreUnavailableError} from '../core/store.js';
 import {
 	type ChatState, type Conversation, DEFAULT_HISTORY_DAYS, DEFAULT_HISTORY_MAX, messageOf, type RetentionOptions, type StoreStats,
 } from './state.js';
-import type {IndexEntry, JobResults, Op} from './sqlite/jobs.js';
+import type {ForgottenDm, IndexEntry, JobResults, Op} from './sqlite/jobs.js';
 import {loadState} from './sqlite/load.js';
 import {RunTable} from './sqlite/runs.js';
 import {openDatabase} from './sqlite/schema.js';
@@ -180,13 +180,30 @@ export class SqliteStore implements ChatStore {
 
 		const batch = this.#currentBatch();
 		batch.ops.push({kind: 'member', group, user, add: false});
-		if (dropped !== undefined && dropped.key !== 0) {
-			batch.ops.push({kind: 'drop', cid: dropped.key, floor: dropped.lastSeq, lastId: dropped.lastId, logIds: dropped.ids});
-			this.#unindexed -= dropped.ids.length;
-		}
-
+		this.#pushDrop(batch, dropped);
 		await batch.done;
 		return result;
+	}
+
+	async forgetUser(user: string): Promise<void> {
+		this.#usable();
+		const {groups, dms} = this.#state.forgetUser(user);
+		const batch = this.#currentBatch();
+		for (const {group, dropped} of groups) {
+			batch.ops.push({kind: 'member', group, user, add: false});
+			this.#pushDrop(batch, dropped);
+		}
+
+		const forgotten: ForgottenDm[] = [];
+		for (const {partner, dropped} of dms) {
+			this.#pushDrop(batch, dropped);
+			if (dropped.key !== 0) {
+				forgotten.push({cid: dropped.key, name: dropped.name, partner, floor: dropped.lastSeq});
+			}
+		}
+
+		batch.ops.push({kind: 'forget', user, dms: forgotten});
+		await batch.done;
 	}
 
 	async members(group: string): Promise<ReadonlySet<string> | undefined> {
@@ -336,6 +353,14 @@ export class SqliteStore implements ChatStore {
 	async #rejection(): Promise<never> {
 		this.#usable();
 		throw new StoreUnavailableError(`the message store ${this.#file} is not usable`);
+	}
+
+	/** A conversation's messages dropped (its group removed, or a DM of a forgotten user): its floor rises to its last seq, its unindexed log rows go. */
+	#pushDrop(batch: Batch, dropped: Conversation | undefined): void {
+		if (dropped !== undefined && dropped.key !== 0) {
+			batch.ops.push({kind: 'drop', cid: dropped.key, floor: dropped.lastSeq, lastId: dropped.lastId, logIds: dropped.ids});
+			this.#unindexed -= dropped.ids.length;
+		}
 	}
 
 	/** Queues one write and resolves with `value` once it is committed. */

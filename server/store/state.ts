@@ -2,7 +2,7 @@ import type {ChatMessage} from '../../source/protocol/index.js';
 import type {
 	AppendOptions, AppendResult, ConversationId, DmPartner, GroupRecord, HistoryQuery, MembershipChange, MembershipRemoval, MessageDraft,
 } from '../core/store.js';
-import {groupConversationId} from '../core/store.js';
+import {conversationIdOf, groupConversationId} from '../core/store.js';
 
 /** Keep messages forever unless told otherwise. */
 export const DEFAULT_HISTORY_DAYS = 0;
@@ -66,6 +66,14 @@ export type PageRange = {readonly from: number; readonly to: number; readonly mo
 
 export type RemovalResult = {readonly result: MembershipRemoval; readonly dropped?: Conversation};
 
+/** What `forgetUser` changed; each `dropped` is the conversation as it was before (its `ids` are the log rows to delete). */
+export type Forgotten = {
+	/** The groups the user left; `dropped` when they were its last member. */
+	readonly groups: ReadonlyArray<{readonly group: string; readonly dropped: Conversation | undefined}>;
+	/** The user's DM conversations, all dropped, with the other name of each pair. */
+	readonly dms: ReadonlyArray<{readonly partner: string; readonly dropped: Conversation}>;
+};
+
 /** The two names of a DM conversation id `@a,b`. */
 export function dmPair(conversation: ConversationId): readonly [string, string] | undefined {
 	if (!conversation.startsWith('@')) {
@@ -124,6 +132,8 @@ export class ChatState {
 	nextId = 1;
 	readonly #groupsByUser = new Map<string, Set<string>>();
 	readonly #dmsByUser = new Map<string, Set<Conversation>>();
+	/** DM conversations dropped with a forgotten user: listed by `dmPartners` again once a message is appended. */
+	readonly #unlisted = new Set<Conversation>();
 
 	constructor(readonly historyMax: number) {}
 
@@ -173,12 +183,54 @@ export class ChatState {
 			return {result: 'removed_group'};
 		}
 
-		const dropped: Conversation = {...conversation};
-		conversation.floor = conversation.lastSeq;
-		conversation.messages = [];
-		conversation.ids = [];
-		conversation.ats = [];
-		return {result: 'removed_group', dropped};
+		return {result: 'removed_group', dropped: this.#drop(conversation)};
+	}
+
+	/**
+	Removes `user` from every group, drops their DM conversations (for both partners; seqs kept,
+	no longer listed by `dmPartners`) with the partners' undelivered messages of them, and deletes
+	the user's read markers and undelivered messages.
+	*/
+	forgetUser(user: string): Forgotten {
+		const groups = this.groupsOf(user).map(group => ({group, dropped: this.removeMember(group, user).dropped}));
+		const dms: Array<{readonly partner: string; readonly dropped: Conversation}> = [];
+		for (const conversation of [...(this.#dmsByUser.get(user) ?? [])]) {
+			const pair = dmPair(conversation.name) ?? [user, user];
+			const partner = pair[0] === user ? pair[1] : pair[0];
+			dms.push({partner, dropped: this.#drop(conversation)});
+			this.unlistDm(conversation);
+			const mailbox = this.mailboxes.get(partner);
+			if (mailbox !== undefined) {
+				const kept = mailbox.filter(message => conversationIdOf(message) !== conversation.name);
+				if (kept.length === 0) {
+					this.mailboxes.delete(partner);
+				} else if (kept.length < mailbox.length) {
+					this.mailboxes.set(partner, kept);
+				}
+			}
+		}
+
+		this.markers.delete(user);
+		this.mailboxes.delete(user);
+		return {groups, dms};
+	}
+
+	/** Takes a DM conversation out of `dmPartners` (of both names) until its next message. */
+	unlistDm(conversation: Conversation): void {
+		const pair = dmPair(conversation.name);
+		if (pair === undefined) {
+			return;
+		}
+
+		for (const user of pair) {
+			const mine = this.#dmsByUser.get(user);
+			mine?.delete(conversation);
+			if (mine?.size === 0) {
+				this.#dmsByUser.delete(user);
+			}
+		}
+
+		this.#unlisted.add(conversation);
 	}
 
 	/** Sets a group's members (an empty set removes the group) and keeps the per-user index. */
@@ -260,6 +312,14 @@ export class ChatState {
 		}
 
 		const conversation = this.conversation(name);
+		if (this.#unlisted.size > 0 && this.#unlisted.delete(conversation)) {
+			const pair = dmPair(name);
+			if (pair !== undefined) {
+				this.#addDm(pair[0], conversation);
+				this.#addDm(pair[1], conversation);
+			}
+		}
+
 		const message = stamp(draft, conversation.lastSeq + 1);
 		const id = this.nextId++;
 		conversation.lastSeq = message.seq;
@@ -392,6 +452,16 @@ export class ChatState {
 
 	undeliveredCount(user: string): number {
 		return this.mailboxes.get(user)?.length ?? 0;
+	}
+
+	/** Its messages go, its seq stays: returns it as it was. */
+	#drop(conversation: Conversation): Conversation {
+		const dropped: Conversation = {...conversation};
+		conversation.floor = conversation.lastSeq;
+		conversation.messages = [];
+		conversation.ids = [];
+		conversation.ats = [];
+		return dropped;
 	}
 
 	#addDm(user: string, conversation: Conversation): void {

@@ -9,7 +9,15 @@ export type Op =
 	| {readonly kind: 'drop'; readonly cid: number; readonly floor: number; readonly lastId: number; readonly logIds: readonly number[]}
 	| {readonly kind: 'marker'; readonly user: string; readonly conversation: ConversationId; readonly seq: number}
 	| {readonly kind: 'undelivered'; readonly user: string; readonly message: ChatMessage}
-	| {readonly kind: 'delivered'; readonly user: string; readonly msgids: readonly string[]};
+	| {readonly kind: 'delivered'; readonly user: string; readonly msgids: readonly string[]}
+	/**
+	A user forgotten (after the 'member' and 'drop' ops of their groups and DMs): their read markers
+	and undelivered messages go, so do the partners' undelivered messages of the dropped DMs, which
+	stay unlisted (`unlisted_through`) until a seq past `floor`.
+	*/
+	| {readonly kind: 'forget'; readonly user: string; readonly dms: readonly ForgottenDm[]};
+
+export type ForgottenDm = {readonly cid: number; readonly name: ConversationId; readonly partner: string; readonly floor: number};
 
 /** Log columns per message, in `log` column order: id, cid, seq, at, msgid, ts, sender, text. */
 export const LOG_COLUMNS = 8;

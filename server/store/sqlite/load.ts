@@ -10,7 +10,7 @@ export type Loaded = {
 	readonly scanFrom: number;
 };
 
-type ConversationRow = {cid: number; name: string; floor: number; last_id: number};
+type ConversationRow = {cid: number; name: string; floor: number; last_id: number; unlisted_through: number};
 type LogRow = {id: number; cid: number; seq: number; at: number; msgid: string; ts: string; sender: string; text: string};
 type MessageRow = {user: string; conv: string; seq: number; msgid: string; ts: string; sender: string; text: string};
 
@@ -43,7 +43,8 @@ export function loadState(db: Database.Database, runs: RunTable, historyMax: num
 	const byCid = new Map<number, Conversation>();
 	let nextCid = 1;
 	let maxId = db.prepare<[], number | null>('SELECT max(id) FROM log').pluck().get() ?? 0;
-	for (const row of db.prepare<[], ConversationRow>('SELECT cid, name, floor, last_id FROM conversations').iterate()) {
+	const unlisted: Array<[Conversation, number]> = [];
+	for (const row of db.prepare<[], ConversationRow>('SELECT cid, name, floor, last_id, unlisted_through FROM conversations').iterate()) {
 		const conversation = state.conversation(row.name);
 		conversation.key = row.cid;
 		conversation.floor = row.floor;
@@ -51,6 +52,9 @@ export function loadState(db: Database.Database, runs: RunTable, historyMax: num
 		conversation.lastId = row.last_id;
 		byCid.set(row.cid, conversation);
 		nextCid = Math.max(nextCid, row.cid + 1);
+		if (row.unlisted_through > 0) {
+			unlisted.push([conversation, row.unlisted_through]);
+		}
 	}
 
 	for (const conversation of byCid.values()) {
@@ -78,6 +82,13 @@ export function loadState(db: Database.Database, runs: RunTable, historyMax: num
 		conversation.ats.push(row.at);
 		conversation.lastSeq = row.seq;
 		conversation.lastId = row.id;
+	}
+
+	// Dropped with a forgotten user and nothing appended since.
+	for (const [conversation, through] of unlisted) {
+		if (conversation.lastSeq <= through) {
+			state.unlistDm(conversation);
+		}
 	}
 
 	state.nextId = Math.max(maxId, scanFrom - 1) + 1;

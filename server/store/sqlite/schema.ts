@@ -14,6 +14,8 @@ consecutive seqs of one conversation, holding the log ids of those seqs (little-
 from `first_id`). A conversation's last seq is not written per message: it is the newest of its
 `floor` (seqs up to it are gone: pruned, or the group removed), its last run and the log's tail.
 `meta.scan_from` is the first log id that may not be in `runs` yet: the tail re-read on open.
+A DM conversation dropped with a forgotten user keeps its row (its seq goes on) and is left out of
+`dmPartners` while its last seq is at most `unlisted_through`.
 */
 const migrations: readonly string[] = [
 	`CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -49,6 +51,8 @@ const migrations: readonly string[] = [
 		sender TEXT NOT NULL,
 		text TEXT NOT NULL);
 	CREATE INDEX undelivered_by_user ON undelivered(user, msgid);`,
+	// A DM conversation dropped with a forgotten user is not listed while its last seq is at most this.
+	'ALTER TABLE conversations ADD COLUMN unlisted_through INTEGER NOT NULL DEFAULT 0;',
 ];
 
 /** The schema version this code writes; `migrations[n - 1]` takes a database from version n - 1 to n. */

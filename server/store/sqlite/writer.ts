@@ -45,6 +45,10 @@ export class Writer {
 				'INSERT INTO undelivered(user, conv, seq, msgid, ts, sender, text) VALUES (?, ?, ?, ?, ?, ?, ?)',
 			),
 			delivered: db.prepare<[string, string]>('DELETE FROM undelivered WHERE user = ? AND msgid = ?'),
+			forgetMarkers: db.prepare<[string]>('DELETE FROM read_markers WHERE user = ?'),
+			forgetUndelivered: db.prepare<[string]>('DELETE FROM undelivered WHERE user = ?'),
+			forgetConversation: db.prepare<[string, string]>('DELETE FROM undelivered WHERE user = ? AND conv = ?'),
+			unlist: db.prepare<[number, number]>('UPDATE conversations SET unlisted_through = max(unlisted_through, ?) WHERE cid = ?'),
 			scanFrom: db.prepare<[number]>('INSERT INTO meta(key, value) VALUES (\'scan_from\', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
 		};
 	}
@@ -134,6 +138,17 @@ export class Writer {
 				case 'delivered': {
 					for (const msgid of op.msgids) {
 						rows += statements.delivered.run(op.user, msgid).changes;
+					}
+
+					break;
+				}
+
+				case 'forget': {
+					rows += statements.forgetMarkers.run(op.user).changes;
+					rows += statements.forgetUndelivered.run(op.user).changes;
+					for (const dm of op.dms) {
+						rows += statements.forgetConversation.run(dm.partner, dm.name).changes;
+						rows += statements.unlist.run(dm.floor, dm.cid).changes;
 					}
 
 					break;

@@ -239,6 +239,78 @@ describe.each(kinds)('ChatStore contract: %s', (_name, make) => {
 		expect(next.ok && next.message.seq).toBe(2);
 	});
 
+	it('forgets a user: groups left, DMs dropped for both partners with their seqs kept, markers and undelivered gone', async () => {
+		const chat = await store();
+		const ad = dmConversationId('alice', 'dave');
+		const de = dmConversationId('dave', 'erin');
+		await chat.createGroup('solo', 'dave');
+		await chat.createGroup('g', 'alice');
+		await chat.addMember('g', 'dave');
+		await chat.append('#solo', groupMsg('solo', 'dave'));
+		await chat.append('#g', groupMsg('g', 'dave'));
+		await chat.append(ad, dm('alice', 'dave'), {undeliveredTo: 'dave'});
+		await chat.append(ad, dm('dave', 'alice', 'for alice'), {undeliveredTo: 'alice'});
+		await chat.append(ab, dm('bob', 'alice', 'from bob'), {undeliveredTo: 'alice'});
+		await chat.append(de, dm('erin', 'dave'));
+		await chat.append(de, dm('dave', 'erin'));
+		await chat.append(de, dm('dave', 'erin'), {undeliveredTo: 'erin'});
+		await chat.markRead('dave', '#g', 1);
+		await chat.markRead('dave', ad, 2);
+		await chat.markRead('alice', ad, 2);
+
+		const forgotten = chat.forgetUser('dave');
+		// Reads see it before it resolves.
+		expect(await chat.groupsOf('dave')).toEqual([]);
+		await forgotten;
+		expect(await chat.members('solo')).toBeUndefined();
+		expect(await chat.members('g')).toEqual(new Set(['alice']));
+		expect((await chat.groups()).map(group => group.name)).toEqual(['g']);
+		expect(await chat.lastSeq('#solo')).toBe(1);
+		expect(await chat.history('#solo', {limit: 10})).toEqual({messages: [], more: false});
+		// His messages in a group that goes on stay: they are the group's.
+		expect((await chat.history('#g', {limit: 10})).messages).toHaveLength(1);
+		expect(await chat.history(ad, {limit: 10})).toEqual({messages: [], more: false});
+		expect(await chat.history(de, {limit: 10})).toEqual({messages: [], more: false});
+		expect(await chat.lastSeq(ad)).toBe(2);
+		expect(await chat.lastSeq(de)).toBe(3);
+		expect(await chat.dmPartners('alice', 10)).toEqual([{partner: 'bob', conversation: ab, lastSeq: 1}]);
+		expect(await chat.dmPartners('erin', 10)).toEqual([]);
+		expect(await chat.dmPartners('dave', 10)).toEqual([]);
+		expect(await chat.readMarkers('dave')).toEqual(new Map());
+		expect(await chat.readMarkers('alice')).toEqual(new Map([[ad, 2]]));
+		expect(await chat.undelivered('dave')).toEqual([]);
+		expect(await chat.undeliveredCount('dave')).toBe(0);
+		expect((await chat.undelivered('alice')).map(message => message.text)).toEqual(['from bob']);
+		expect(await chat.undelivered('erin')).toEqual([]);
+
+		// A new dave starts from nothing, and the numbering goes on.
+		const next = await chat.append(ad, dm('alice', 'dave', 'hello new dave'));
+		expect(next.ok && next.message.seq).toBe(3);
+		expect(await chat.history(ad, {limit: 10})).toEqual({messages: [next.ok && next.message], more: false});
+		expect(await chat.history(ad, {before: 3, limit: 10})).toEqual({messages: [], more: false});
+		expect((await chat.dmPartners('alice', 10)).map(partner => partner.partner)).toEqual(['dave', 'bob']);
+		expect(await chat.dmPartners('dave', 10)).toEqual([{partner: 'alice', conversation: ad, lastSeq: 3}]);
+		expect(await chat.createGroup('solo', 'dave')).toBe(true);
+		const again = await chat.append('#solo', groupMsg('solo', 'dave'));
+		expect(again.ok && again.message.seq).toBe(2);
+		// Forgetting someone unknown, or twice, changes nothing else.
+		await chat.forgetUser('nobody');
+		expect((await chat.undelivered('alice')).map(message => message.text)).toEqual(['from bob']);
+	});
+
+	it('forgets a user in call order with the writes around it', async () => {
+		const chat = await store();
+		const ad = dmConversationId('alice', 'dave');
+		const before = chat.append(ad, dm('alice', 'dave', 'before'));
+		const forgotten = chat.forgetUser('dave');
+		const after = chat.append(ad, dm('alice', 'dave', 'after'));
+		const [first, , second] = await Promise.all([before, forgotten, after]);
+		expect(first.ok && first.message.seq).toBe(1);
+		expect(second.ok && second.message.seq).toBe(2);
+		expect((await chat.history(ad, {limit: 10})).messages.map(message => message.text)).toEqual(['after']);
+		expect(await chat.dmPartners('alice', 10)).toEqual([{partner: 'dave', conversation: ad, lastSeq: 2}]);
+	});
+
 	it('rejects every call after close', async () => {
 		const chat = await make();
 		await chat.append(ab, dm('alice', 'bob'));
@@ -246,5 +318,6 @@ describe.each(kinds)('ChatStore contract: %s', (_name, make) => {
 		await expect(chat.append(ab, dm('alice', 'bob'))).rejects.toBeInstanceOf(StoreUnavailableError);
 		await expect(chat.history(ab, {limit: 1})).rejects.toBeInstanceOf(StoreUnavailableError);
 		await expect(chat.createGroup('g', 'alice')).rejects.toBeInstanceOf(StoreUnavailableError);
+		await expect(chat.forgetUser('alice')).rejects.toBeInstanceOf(StoreUnavailableError);
 	});
 });

@@ -14,6 +14,7 @@ import {dm, groupMsg, tempDirs} from './helpers.js';
 const tempDir = tempDirs();
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = fileURLToPath(new URL('fixtures/append-then-wait.ts', import.meta.url));
+const forgetFixture = fileURLToPath(new URL('fixtures/forget-then-wait.ts', import.meta.url));
 const ab = dmConversationId('alice', 'bob');
 
 const open: SqliteStore[] = [];
@@ -243,6 +244,146 @@ describe('SqliteStore', () => {
 		const again = await openKept({file});
 		expect(await again.lastSeq('#g')).toBe(60);
 		expect(await again.members('g')).toBeUndefined();
+	});
+
+	it.each([50_000, 3])('keeps a forgotten user forgotten across close and reopen, and deletes their DM rows (index every %i messages)', async indexEvery => {
+		const file = path.join(tempDir(), 'natter.db');
+		const ad = dmConversationId('alice', 'dave');
+		const first = await SqliteStore.open({file, indexEvery});
+		await first.createGroup('solo', 'dave');
+		await first.createGroup('g', 'alice');
+		await first.addMember('g', 'dave');
+		await first.append('#solo', groupMsg('solo', 'dave'));
+		for (let i = 0; i < 4; i++) {
+			await first.append(ad, dm('alice', 'dave'), {undeliveredTo: 'dave'});
+			await first.append(ad, dm('dave', 'alice', `for alice ${i}`), {undeliveredTo: 'alice'});
+		}
+
+		await first.append(ab, dm('bob', 'alice', 'from bob'), {undeliveredTo: 'alice'});
+		await first.markRead('dave', ad, 5);
+		await first.markRead('dave', '#g', 0);
+		await first.markRead('alice', ad, 8);
+		await first.forgetUser('dave');
+		await first.close();
+
+		const check = async (store: SqliteStore) => {
+			expect(await store.groupsOf('dave')).toEqual([]);
+			expect(await store.members('solo')).toBeUndefined();
+			expect(await store.members('g')).toEqual(new Set(['alice']));
+			expect(await store.lastSeq('#solo')).toBe(1);
+			expect(await store.history(ad, {limit: 100})).toEqual({messages: [], more: false});
+			expect(await store.lastSeq(ad)).toBe(8);
+			expect(await store.dmPartners('alice', 10)).toEqual([{partner: 'bob', conversation: ab, lastSeq: 1}]);
+			expect(await store.dmPartners('dave', 10)).toEqual([]);
+			expect(await store.readMarkers('dave')).toEqual(new Map());
+			expect(await store.readMarkers('alice')).toEqual(new Map([[ad, 8]]));
+			expect(await store.undelivered('dave')).toEqual([]);
+			expect((await store.undelivered('alice')).map(message => message.text)).toEqual(['from bob']);
+		};
+
+		const second = await SqliteStore.open({file, indexEvery});
+		await check(second);
+		await second.prune();
+		await second.close();
+		// Retention (on open, on prune(), every 10 minutes) deletes the rows, as for a removed group.
+		expect(countRows(file, 'SELECT count(*) FROM log')).toBe(1);
+		expect(countRows(file, 'SELECT count(*) FROM runs WHERE cid IN (SELECT cid FROM conversations WHERE name IN (\'#solo\', \'@alice,dave\'))')).toBe(0);
+		expect(countRows(file, 'SELECT count(*) FROM undelivered')).toBe(1);
+		expect(countRows(file, 'SELECT count(*) FROM read_markers WHERE user = \'dave\'')).toBe(0);
+
+		const third = await openKept({file, indexEvery});
+		await check(third);
+		const next = await third.append(ad, dm('alice', 'dave', 'hello new dave'));
+		expect(next.ok && next.message.seq).toBe(9);
+		await third.close();
+		const fourth = await openKept({file, indexEvery});
+		expect(await fourth.dmPartners('alice', 10)).toEqual([{partner: 'dave', conversation: ad, lastSeq: 9}, {partner: 'bob', conversation: ab, lastSeq: 1}]);
+		expect(await fourth.history(ad, {limit: 100})).toEqual({messages: [next.ok && next.message], more: false});
+	});
+
+	it('keeps a forgetUser that resolved when the process is killed with SIGKILL', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		const child = spawn(process.execPath, ['--import', 'tsx', forgetFixture, file, '4'], {cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe']});
+		let stderr = '';
+		child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+			stderr += chunk;
+		});
+		const exited = new Promise<void>(resolve => {
+			child.once('exit', () => {
+				resolve();
+			});
+		});
+		const line = await new Promise<string>((resolve, reject) => {
+			let stdout = '';
+			child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+				stdout += chunk;
+				if (stdout.includes('\n')) {
+					resolve(stdout.trim());
+				}
+			});
+			child.once('exit', code => {
+				reject(new Error(`the writer exited (${code}) before forgetting: ${stderr}`));
+			});
+		});
+		expect(line).toBe('forgot dave');
+		child.kill('SIGKILL');
+		await exited;
+
+		const ad = dmConversationId('alice', 'dave');
+		const store = await openKept({file});
+		expect(await store.groupsOf('dave')).toEqual([]);
+		expect(await store.members('solo')).toBeUndefined();
+		expect(await store.members('g')).toEqual(new Set(['alice']));
+		expect(await store.history(ad, {limit: 100})).toEqual({messages: [], more: false});
+		expect(await store.lastSeq(ad)).toBe(10);
+		expect(await store.dmPartners('alice', 10)).toEqual([]);
+		expect(await store.readMarkers('dave')).toEqual(new Map());
+		expect(await store.undelivered('dave')).toEqual([]);
+		expect(await store.undelivered('alice')).toEqual([]);
+		const next = await store.append(ad, dm('alice', 'dave'));
+		expect(next.ok && next.message.seq).toBe(11);
+	});
+
+	it('rejects a forgetUser whose commit fails, and memory keeps what the disk holds', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		const ad = dmConversationId('alice', 'dave');
+		const store = await openKept({file, pragmas: ['max_page_count = 40']});
+		await store.createGroup('solo', 'dave');
+		await store.append(ad, dm('alice', 'dave', 'kept'), {undeliveredTo: 'dave'});
+		await store.markRead('dave', ad, 1);
+		// The same turn overflows the database: the whole transaction fails, forgetUser with it.
+		const big = 'x'.repeat(3000);
+		const appends = Array.from({length: 80}, async () => store.append('#other', groupMsg('other', 'alice', big)).catch((error: unknown) => error));
+		const forgotten = store.forgetUser('dave');
+		await expect(forgotten).rejects.toBeInstanceOf(StoreUnavailableError);
+		await Promise.all(appends);
+		expect(store.stats().failedCommits).toBeGreaterThan(0);
+		expect(await store.groupsOf('dave')).toEqual(['solo']);
+		expect((await store.history(ad, {limit: 10})).messages.map(message => message.text)).toEqual(['kept']);
+		expect(await store.dmPartners('alice', 10)).toEqual([{partner: 'dave', conversation: ad, lastSeq: 1}]);
+		expect(await store.readMarkers('dave')).toEqual(new Map([[ad, 1]]));
+		expect((await store.undelivered('dave')).map(message => message.text)).toEqual(['kept']);
+		// Alone, it fits.
+		await store.forgetUser('dave');
+		expect(await store.groupsOf('dave')).toEqual([]);
+		expect(await store.history(ad, {limit: 10})).toEqual({messages: [], more: false});
+		expect(await store.undelivered('dave')).toEqual([]);
+	});
+
+	it('opens a store of schema version 1 (before forgetUser) and migrates it', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		const first = await SqliteStore.open({file});
+		await first.append(ab, dm('alice', 'bob', 'old'));
+		await first.close();
+		const db = new Database(file);
+		db.exec('ALTER TABLE conversations DROP COLUMN unlisted_through');
+		db.pragma('user_version = 1');
+		db.close();
+		const second = await openKept({file});
+		expect(await second.dmPartners('alice', 10)).toEqual([{partner: 'bob', conversation: ab, lastSeq: 1}]);
+		await second.forgetUser('bob');
+		expect(await second.dmPartners('alice', 10)).toEqual([]);
+		expect(await second.lastSeq(ab)).toBe(1);
 	});
 
 	it.each(['thread', 'inline'] as const)('rejects writes that cannot be committed, forgets them, and goes on serving (%s writer)', async writer => {
