@@ -26,15 +26,19 @@ const maximumStdinBytes = 64 * 1024;
 const help = `
 	Usage
 	  $ natter users add NAME [--users FILE] [--cost N]
+	  $ natter users passwd NAME [--users FILE] [--cost N]
 	  $ natter users remove NAME [--users FILE]
 	  $ natter users list [--users FILE]
 
 	Manages the users file of a natter server: one "name:<bcrypt hash>" per line,
 	"#" comments and blank lines kept. Every change rewrites the file atomically.
-	A running "natter serve" picks up changes when it gets SIGHUP.
+	A running "natter serve" picks up changes when it gets SIGHUP: a removed user's
+	sessions are ended and what the name held is dropped; a user whose password
+	changed has every session ended (they log in again with the new one).
 
 	Commands
 	  add NAME      add a user, or set a new password for one; creates the file if missing
+	  passwd NAME   set a new password for an existing user (a typo in NAME adds nobody)
 	  remove NAME   remove a user
 	  list          print the users, one name per line
 
@@ -44,7 +48,7 @@ const help = `
 	                each step doubles the time one login takes
 	  --help        show this help
 
-	Password for add
+	Password for add and passwd
 	  On a terminal: asked twice, masked with "*"; Ctrl+C aborts (exit 130).
 	  Otherwise read from stdin: either one line, or two lines that must match.
 	    $ printf '%s\\n' "$PASSWORD" "$PASSWORD" | natter users add alice
@@ -147,9 +151,14 @@ function warnAboutProblems(parsed: UsersFile): void {
 	}
 }
 
-async function add(name: string, options: Options): Promise<void> {
-	// Fail on an unreadable file before asking for a password.
-	await readUsersFile(options.usersFile);
+async function add(name: string, options: Options, mustExist = false): Promise<void> {
+	// Fail on an unreadable file, or a missing user for passwd, before asking for a password.
+	const before = await readUsersFile(options.usersFile);
+	const known = (file: UsersFile | undefined) => file?.lines.some(line => line.name === name) ?? false;
+	if (mustExist && !known(before)) {
+		throw new FailureError(`no user "${name}" in ${options.usersFile} (add one with natter users add ${name})`);
+	}
+
 	const password = await readPassword(name);
 	const problem = passwordProblem(password);
 	if (problem !== undefined) {
@@ -167,6 +176,10 @@ async function add(name: string, options: Options): Promise<void> {
 	// Read again under the lock: the file may have changed while the password was typed.
 	const {existed, text} = await withUsersFileLock(options.usersFile, async () => {
 		const current = await readUsersFile(options.usersFile) ?? parseUsersFile('', options.usersFile);
+		if (mustExist && !known(current)) {
+			throw new FailureError(`no user "${name}" in ${options.usersFile} any more; nothing changed`);
+		}
+
 		const changed = formatUsersFile(withUser(current.lines, name, hash), current.eol);
 		await writeUsersFile(options.usersFile, changed);
 		return {existed: current.lines.some(line => line.name === name), text: changed};
@@ -243,11 +256,11 @@ function parseArguments(argv: string[]): {help: true} | {help: false; action: st
 
 	const [action, name, ...extra] = cli.input;
 	if (action === undefined) {
-		throw new UsageError('missing a command: add, remove or list');
+		throw new UsageError('missing a command: add, passwd, remove or list');
 	}
 
-	if (!['add', 'remove', 'list'].includes(action)) {
-		throw new UsageError(`unknown command "${action}"; expected add, remove or list`);
+	if (!['add', 'passwd', 'remove', 'list'].includes(action)) {
+		throw new UsageError(`unknown command "${action}"; expected add, passwd, remove or list`);
 	}
 
 	if (extra.length > 0 || (action === 'list' && name !== undefined)) {
@@ -279,7 +292,7 @@ export async function run(argv: string[]): Promise<number> {
 			await list(options);
 		} else {
 			const name = checkName(parsed.name);
-			await (action === 'add' ? add(name, options) : remove(name, options));
+			await (action === 'remove' ? remove(name, options) : add(name, options, action === 'passwd'));
 		}
 
 		return 0;

@@ -214,6 +214,28 @@ describe('natter users remove and list', () => {
 	});
 });
 
+describe('natter users passwd', () => {
+	const hashes = {alice: bcrypt.hashSync('a', 4), bob: bcrypt.hashSync('b', 4)};
+
+	test('sets a new password for an existing user, in place', async () => {
+		await writeFile(usersFile, `# c\nalice:${hashes.alice}\nbob:${hashes.bob}\n`);
+		const result = await natter(['users', 'passwd', 'Alice', '--users', usersFile, '--cost', '10'], {input: 'new secret\nnew secret\n'});
+		expect(result.code).toBe(0);
+		expect(result.stderr).toContain(`Set a new password for alice in ${usersFile}.`);
+		const hash = (await hashOf('alice'))!;
+		expect(bcrypt.compareSync('new secret', hash)).toBe(true);
+		expect(await readFile(usersFile, 'utf8')).toBe(`# c\nalice:${hash}\nbob:${hashes.bob}\n`);
+	});
+
+	test('refuses a user that does not exist, before asking, and adds nobody', async () => {
+		await writeFile(usersFile, `alice:${hashes.alice}\n`);
+		const result = await natter(['users', 'passwd', 'alcie', '--users', usersFile], {input: 'x\n'});
+		expect(result.code).toBe(1);
+		expect(result.stderr).toContain(`no user "alcie" in ${usersFile} (add one with natter users add alcie)`);
+		expect(await readFile(usersFile, 'utf8')).toBe(`alice:${hashes.alice}\n`);
+	});
+});
+
 describe('natter users usage', () => {
 	test('--help prints the usage and the stdin rule, exit 0', async () => {
 		for (const args of [['users', '--help'], ['users', 'add', '--help'], ['users', '-h']]) {
