@@ -2,7 +2,7 @@
 import process from 'node:process';
 import meow from 'meow';
 
-const commands = ['serve', 'connect', 'pipe', 'users', 'demo'] as const;
+const commands = ['serve', 'connect', 'pipe', 'users', 'demo', 'tls', 'health'] as const;
 type CommandName = (typeof commands)[number];
 
 const cli = meow(
@@ -11,8 +11,10 @@ const cli = meow(
 	  $ natter [connect] [--host 127.0.0.1] [--port 12345] [--user NAME]   the chat TUI
 	  $ natter serve [--host] [--port] [--users FILE] [--log-format text|json]
 	  $ natter pipe --user NAME [--host] [--port] [--password-file FILE]
-	  $ natter users add|remove|list [NAME] [--users FILE]
+	  $ natter users add|passwd|remove|list [NAME] [--users FILE]
 	  $ natter demo                 a server, a demo peer and the TUI in one command
+	  $ natter tls selfsigned --out DIR   a key and self-signed certificate to try TLS
+	  $ natter health [--host] [--port] [--tls] [--url URL]   is the server up? (exit 0 or 1)
 
 	Run "natter <command> --help" for the flags and environment variables of each command.
 
@@ -33,6 +35,8 @@ const loaders: Record<CommandName, () => Promise<{run: (argv: string[]) => Promi
 	pipe: async () => import('./commands/pipe.js'),
 	users: async () => import('./commands/users.js'),
 	demo: async () => import('./commands/demo.js'),
+	tls: async () => import('./commands/tls.js'),
+	health: async () => import('./commands/health.js'),
 };
 
 const command = (cli.command ?? 'connect') as CommandName;
