@@ -6,6 +6,8 @@ import type {ChatStore} from './core/store.js';
 import {silentLogger, type Logger} from './log.js';
 import {Connection, type ConnectionContext} from './net/connection.js';
 import {checkPlaintextAllowed, createListener, loadTlsPair, tlsMinVersion, type TlsFiles} from './net/listener.js';
+import {defaultPoolSize} from './auth/bcrypt-pool.js';
+import {ConnectionGuard, guardLimits, type GuardLimits} from './net/guard.js';
 import {defaultFailureDelay, LoginThrottle, type FailureDelay} from './net/login-throttle.js';
 import {ServerCounters} from './ops/counters.js';
 import {createRegistry, startMetricsServer, type MetricsServer} from './ops/metrics.js';
@@ -52,6 +54,8 @@ export type ServerOptions = {
 	readonly resumeCap?: number;
 	/** A store to use instead of opening `data` (tests, or a store shared by nodes). Closed with the server. */
 	readonly store?: ChatStore;
+	/** Per-address, per-user and per-account limits and the login-check queue (server/net/guard.ts; docs/server.md "Limits"). */
+	readonly limits?: Partial<GuardLimits>;
 	/** Serve Prometheus metrics (`GET /metrics`) and `GET /health` over HTTP here. Off by default. */
 	readonly metrics?: {readonly host: string; readonly port: number};
 	/** Speak TLS (≥ 1.2) on the port, every mode, with this certificate and key; `reloadTls()` re-reads them. */
@@ -131,7 +135,14 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 	const connections = new Set<Connection>();
 	let lastConnectionId = 0;
 	const counters = new ServerCounters();
+	const guard = new ConnectionGuard({
+		limits: guardLimits(options.rate ?? defaultServerOptions.rate, options.burst ?? defaultServerOptions.burst, options.limits ?? {}),
+		verify: async (user, password) => authenticator.verify(user, password),
+		checkConcurrency: options.authWorkers ?? defaultPoolSize(),
+		logger,
+	});
 	const context: ConnectionContext = {
+		guard,
 		nextId: () => ++lastConnectionId,
 		counters,
 		core,
@@ -159,7 +170,19 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 			return;
 		}
 
-		connections.add(new Connection(stream, context, remote));
+		const admission = guard.addresses.admit(remote);
+		if (!admission.ok) {
+			// One line both modes can read (a JSON client parses it, a person reads it), then close.
+			guard.refusedLog.note({remote, reason: admission.reason});
+			stream.on('error', () => {});
+			stream.end(`${JSON.stringify({type: 'bye', reason: 'too_many_connections', text: admission.message})}\n`);
+			setTimeout(() => {
+				stream.destroy();
+			}, 2000).unref();
+			return;
+		}
+
+		connections.add(new Connection(stream, context, remote, admission.lease));
 	};
 
 	// allowHalfOpen: a client that sends its commands and then shuts its side still gets every reply.
@@ -172,7 +195,13 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		socket.setKeepAlive(true, keepAliveDelayMs);
 		handle(socket, `${socket.remoteAddress ?? 'unknown'}`);
 	});
-	listener.on('error', error => {
+	listener.on('error', (error: NodeJS.ErrnoException) => {
+		if (error.code === 'EMFILE' || error.code === 'ENFILE') {
+			// Out of file descriptors: logged once per burst, not once per refused client.
+			guard.acceptErrorLog.note({code: error.code, connections: connections.size});
+			return;
+		}
+
 		logger.log('error', 'error', {during: 'accept', message: error.message});
 	});
 

@@ -71,6 +71,7 @@ const byeTexts: Record<ByeReason, string> = {
 	revoked: 'your account was removed or its password changed',
 	logged_out: 'another of your sessions logged you out',
 	excess_flood: 'too many lines the server had to refuse',
+	too_many_connections: 'too many connections from your address',
 };
 
 /** Errors the server caused, or that have their own limit: not counted against a connection before login. */
@@ -80,6 +81,11 @@ function sleep(ms: number): Promise<void> {
 	return new Promise(resolve => {
 		setTimeout(resolve, ms);
 	});
+}
+
+/** The key the per-account throttle counts a login under: the name as the users file would know it. */
+function accountKey(name: string): string {
+	return nameProblem(name, 'user') === undefined ? normalizeName(name) : `(invalid) ${name.toLowerCase().slice(0, 64)}`;
 }
 
 /** A user name fit for a log line: only well-formed names, so a password typed as a name never reaches the log. */
@@ -297,12 +303,45 @@ export class Connection implements SessionSink, DialectHost {
 	async login(name: string, password: string, options: {readonly id?: RequestId; readonly resume?: ResumePoints}): Promise<void> {
 		const {logger, limits, core} = this.#context;
 		const {id} = options;
-		// The client has spoken: a login queued behind others for the bcrypt worker is not silence.
-		clearTimeout(this.#loginTimer);
+		const {guard} = this.#context;
+		const account = accountKey(name);
+		const wait = guard.accounts.wait(account, this.#address.key);
+		if (wait > 0) {
+			// Refused without a password check; counts as a failed attempt of this connection and address.
+			await this.#loginFailed(name, 'throttled', `too many failed logins for this account; try again in ${Math.ceil(wait / 1000)} s`, id);
+			return;
+		}
+
+		if (!this.#address.beginLogin()) {
+			guard.busyLog.note({scope: 'address', remote: this.remote, limit: guard.limits.maxPendingLoginsPerAddress});
+			this.error('busy', 'too many logins from your address are being checked; try again in a moment', id);
+			this.#dialect.afterError();
+			return;
+		}
+
 		let accepted: boolean;
 		const checkStarted = performance.now();
 		try {
-			accepted = await this.#context.verify(name, password);
+			// The login clock keeps running while the check waits for a bcrypt worker (the queue is bounded,
+			// and a connection closed meanwhile drops its check); it stops once the check runs.
+			const result = await guard.gate.check(name, password, {
+				signal: this.#abort.signal,
+				onStart: () => {
+					clearTimeout(this.#loginTimer);
+				},
+			});
+			if (result === 'cancelled') {
+				return;
+			}
+
+			if (result === 'busy') {
+				guard.busyLog.note({scope: 'server', queued: guard.gate.queued, limit: guard.limits.maxQueuedLogins});
+				this.error('busy', 'the server is busy checking logins; try again in a moment', id);
+				this.#dialect.afterError();
+				return;
+			}
+
+			accepted = result === 'accepted';
 			this.#context.counters.loginChecked((performance.now() - checkStarted) / 1000);
 			if (accepted) {
 				this.#context.counters.loginsOk++;
@@ -319,6 +358,8 @@ export class Connection implements SessionSink, DialectHost {
 			}
 
 			return;
+		} finally {
+			this.#address.endLogin();
 		}
 
 		if (this.#transport.closing) {
@@ -326,6 +367,18 @@ export class Connection implements SessionSink, DialectHost {
 		}
 
 		if (accepted) {
+			const lease = guard.users.acquire(normalizeName(name));
+			if (!lease) {
+				const most = guard.users.maxSessions;
+				logger.log('warn', 'login_refused', {conn: this.id, user: normalizeName(name), reason: 'too_many_sessions', limit: most});
+				this.error('too_many_sessions', `you already have ${most} ${most === 1 ? 'session' : 'sessions'}, the most allowed at once; end one and log in again`, id);
+				this.#dialect.afterError();
+				this.#armLoginTimer();
+				return;
+			}
+
+			this.#userLease = lease;
+			guard.accounts.succeed(account, this.#address.key);
 			this.#loggedIn = true;
 			this.user = normalizeName(name);
 			this.#since = new Date().toISOString();
@@ -365,9 +418,16 @@ export class Connection implements SessionSink, DialectHost {
 			return;
 		}
 
+		guard.accounts.fail(account, this.#address.key);
+		await this.#loginFailed(name, 'auth_failed', 'invalid username or password', id);
+	}
+
+	/** A wrong password, or a throttled account: waits the address's failure delay, then says so (or closes after the last attempt). */
+	async #loginFailed(name: string, code: 'auth_failed' | 'throttled', message: string, id: RequestId | undefined): Promise<void> {
+		const {logger, limits} = this.#context;
 		this.#failedLogins++;
 		const delayMs = this.#context.throttle.fail(this.remote);
-		logger.log('warn', 'login_failed', {conn: this.id, remote: this.remote, user: loggableName(name), attempt: this.#failedLogins, delay_ms: delayMs});
+		logger.log('warn', 'login_failed', {conn: this.id, remote: this.remote, user: loggableName(name), attempt: this.#failedLogins, delay_ms: delayMs, ...(code === 'throttled' ? {reason: 'account_throttled'} : {})});
 		await sleep(delayMs);
 		if (this.#transport.closing) {
 			return;
@@ -375,12 +435,12 @@ export class Connection implements SessionSink, DialectHost {
 
 		const left = limits.maxLoginAttempts - this.#failedLogins;
 		if (left <= 0) {
-			this.error('auth_failed', 'invalid username or password', id);
+			this.error(code, message, id);
 			this.#closeWith('too_many_attempts');
 			return;
 		}
 
-		this.error('auth_failed', `invalid username or password (${left} ${left === 1 ? 'attempt' : 'attempts'} left)`, id);
+		this.error(code, `${message} (${left} ${left === 1 ? 'attempt' : 'attempts'} left)`, id);
 		this.#dialect.afterError();
 		this.#armLoginTimer();
 	}
@@ -453,6 +513,7 @@ export class Connection implements SessionSink, DialectHost {
 		}
 
 		clearTimeout(this.#loginTimer);
+		this.#abort.abort();
 		this.#leaveCore();
 		this.#transport.close(reason, this.#dialect.encoder.encode({type: 'bye', reason, text}));
 	}
@@ -465,6 +526,8 @@ export class Connection implements SessionSink, DialectHost {
 	}
 
 	#leaveCore(): void {
+		this.#userLease?.release();
+		this.#userLease = undefined;
 		if (this.#loggedIn) {
 			this.#loggedIn = false;
 			this.#held.drop();
@@ -474,7 +537,9 @@ export class Connection implements SessionSink, DialectHost {
 
 	#onClose(reason: string): void {
 		clearTimeout(this.#loginTimer);
+		this.#abort.abort();
 		this.#leaveCore();
+		this.#address.release();
 		this.#context.logger.log('info', 'disconnect', {conn: this.id, user: this.user || undefined, reason});
 		this.#context.onClosed(this);
 	}

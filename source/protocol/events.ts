@@ -90,6 +90,16 @@ export type ErrorCode =
 	| 'bad_request'
 	| 'unsupported_protocol'
 	| 'unavailable'
+	/** Too many logins are waiting for their password check (from everyone, or from your address): try again shortly. */
+	| 'busy'
+	/** Too many failed logins for this account lately: try again after the time the message gives. */
+	| 'throttled'
+	/** Your address has too many connections open, or opened too many lately: the connection is closed. */
+	| 'too_many_connections'
+	/** The user already has the most sessions allowed at once. */
+	| 'too_many_sessions'
+	/** `/create_group`: you created the most groups allowed, or the server holds the most it allows. */
+	| 'too_many_groups'
 	| 'server_error';
 
 /** `text` is the human-readable form of every reply, the line text mode prints after `ok: `. */
@@ -141,6 +151,10 @@ export type ServerEvent =
 export type ServerEventType = ServerEvent['type'];
 
 export type ByeReason = 'exit' | 'shutdown' | 'too_many_attempts' | 'login_timeout' | 'slow_reader' | 'line_overflow' | 'replaced'
+	/** Too many lines answered with an error before login, or too many refused for flood control in a row. */
+	| 'excess_flood'
+	/** Refused at connect: the address has too many connections open, or opened too many lately. Sent as a JSON line in either mode. */
+	| 'too_many_connections'
 	/** The account was removed from the users file, or its password changed (on the server's reload). */
 	| 'revoked'
 	/** Another session of the same user sent `/logout_others`. */
