@@ -186,7 +186,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 	};
 
 	// allowHalfOpen: a client that sends its commands and then shuts its side still gets every reply.
-	const {server: listener, reloadTls} = createListener({
+	const {server: listener, reloadTls, dropHandshakes} = createListener({
 		...(options.tls && tlsPair ? {tls: {files: options.tls, pair: tlsPair}} : {}),
 		handshakeTimeoutMs: options.loginTimeoutMs ?? defaultServerOptions.loginTimeoutMs,
 		logger,
@@ -260,6 +260,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 				resolve();
 			});
 		});
+		dropHandshakes();
 		const open = [...connections];
 		for (const connection of open) {
 			connection.shutdown();

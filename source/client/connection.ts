@@ -12,6 +12,8 @@ import {
 	type ResumePoints,
 	type ServerEvent,
 } from '../protocol/index.js';
+import {ConnectError} from './connect-error.js';
+import {connectTls, type ClientTls} from './tls.js';
 
 export type ConnectionOptions = {
 	readonly host: string;
@@ -35,15 +37,15 @@ export type ConnectionOptions = {
 	can miss events that arrived in the same chunk as `login_ok`; this one cannot.
 	*/
 	readonly onEvent?: (event: ServerEvent) => void;
+	/**
+	Speak TLS, checking the server's certificate this way (see ClientTls). Nothing, not even
+	`hello`, is sent before the certificate has passed; a refusal is a TlsUntrustedError or a
+	TlsFingerprintMismatchError (both ConnectErrors).
+	*/
+	readonly tls?: ClientTls;
 };
 
-/** Why a connection could not be opened; `code` is the server's error code when it answered. */
-export class ConnectError extends Error {
-	constructor(message: string, readonly code: string) {
-		super(message);
-		this.name = 'ConnectError';
-	}
-}
+export {ConnectError} from './connect-error.js';
 
 export type CommandReply = OkReply | ErrorReply;
 
@@ -62,6 +64,8 @@ type Events = {
 
 type Pending = {resolve: (reply: CommandReply) => void; reject: (error: Error) => void};
 
+const defaultTimeoutMs = 15_000;
+
 /** Client lines can be long (a `/users` reply on a big server), but never unbounded. */
 const clientFramerLimits = {maxLineBytes: 16 * 1024 * 1024, hardCapBytes: 16 * 1024 * 1024};
 
@@ -72,7 +76,9 @@ that command's reply; every event (replies too) is emitted as `event`.
 export class ChatConnection extends EventEmitter<Events> {
 	/** Connect, say hello, log in. Rejects with a ConnectError (auth failure, refused, timeout…). */
 	static async open(options: ConnectionOptions): Promise<ChatConnection> {
-		const socket = net.connect({host: options.host, port: options.port});
+		const socket = options.tls
+			? await connectTls(options.host, options.port, options.tls, options.timeoutMs ?? defaultTimeoutMs)
+			: net.connect({host: options.host, port: options.port});
 		socket.setNoDelay(true);
 		const connection = new ChatConnection(socket, options.user);
 		if (options.onEvent) {
@@ -223,7 +229,7 @@ export class ChatConnection extends EventEmitter<Events> {
 	}
 
 	async #login(options: ConnectionOptions): Promise<void> {
-		const timeoutMs = options.timeoutMs ?? 15_000;
+		const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
 		await new Promise<void>((resolve, reject) => {
 			const fail = (error: ConnectError) => {
 				cleanup();

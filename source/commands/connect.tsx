@@ -1,12 +1,13 @@
 import process from 'node:process';
 import meow from 'meow';
 import {resolveTarget} from '../client/target.js';
+import {resolveTlsSetup} from '../client/trust.js';
 import App from '../ui/app.js';
 import {runFullScreen, terminalProblem} from '../ui/full-screen.js';
 
 const help = `
 	Usage
-	  $ natter [connect] [--host HOST] [--port PORT] [--user NAME]
+	  $ natter [connect] [--host HOST] [--port PORT] [--user NAME] [--tls [--ca FILE | --tls-fingerprint sha256:…]]
 
 	The chat TUI: log in, then chat in All, your groups and direct messages.
 	Keys and commands: type /help once logged in, or see docs/tui.md.
@@ -16,6 +17,16 @@ const help = `
 	  --port   server port      (env NATTER_PORT, default 12345)
 	  --user   user name to log in as; the login screen then asks only for the password
 	           (env NATTER_USER)
+	  --tls    speak TLS to a server started with --tls-cert. Its certificate must be vouched
+	           for by a CA (the system's, or --ca), pinned, or accepted once: on first contact
+	           with an unknown (self-signed) server its SHA-256 fingerprint is shown and you are
+	           asked, as ssh does; yes remembers it in $XDG_CONFIG_HOME/natter/known_servers
+	           (~/.config/natter/known_servers). A remembered server whose certificate changed
+	           is refused.
+	  --ca FILE                  trust the CA certificate(s) in FILE (PEM) instead of the
+	                             system's; implies --tls
+	  --tls-fingerprint sha256:… the server's certificate must have this SHA-256 fingerprint
+	                             (hex, colons optional); implies --tls
 
 	Exit codes: 0 ok, 1 failure (for example no terminal), 2 usage error.
 `;
@@ -29,11 +40,20 @@ export async function run(argv: string[]): Promise<number> {
 			host: {type: 'string'},
 			port: {type: 'string'},
 			user: {type: 'string'},
+			tls: {type: 'boolean'},
+			ca: {type: 'string'},
+			tlsFingerprint: {type: 'string'},
 		},
 	});
 	const target = resolveTarget(cli.flags, process.env);
 	if (typeof target === 'string') {
 		process.stderr.write(`natter connect: ${target}\n`);
+		return 2;
+	}
+
+	const tls = await resolveTlsSetup(cli.flags, process.env);
+	if (typeof tls === 'string') {
+		process.stderr.write(`natter connect: ${tls}\n`);
 		return 2;
 	}
 
@@ -43,6 +63,6 @@ export async function run(argv: string[]): Promise<number> {
 		return 1;
 	}
 
-	await runFullScreen(<App host={target.host} port={target.port} user={target.user}/>);
+	await runFullScreen(<App host={target.host} port={target.port} user={target.user} {...(tls ? {tls} : {})}/>);
 	return 0;
 }

@@ -7,6 +7,7 @@ import {defaultHost, defaultPort, resolveSettings} from '../pipe/settings.js';
 const help = `
 	Usage
 	  $ natter pipe --user NAME [--host HOST] [--port PORT] [--password-file FILE] [--cursor FILE]
+	                [--tls [--ca FILE | --tls-fingerprint sha256:…]]
 
 	A scripted client: reads one slash-command per line on stdin (/msg bob hi, /join_group dev, …)
 	and writes every server event and every reply on stdout, one JSON object per line.
@@ -18,6 +19,14 @@ const help = `
 	  --password-file   read the password from the first line of FILE
 	                    (otherwise from the env var NATTER_PASSWORD)
 	  --cursor          resume from FILE and keep it up to date (see Resuming)
+	  --tls             speak TLS to a server started with --tls-cert. The pipe never asks: the
+	                    certificate must be vouched for by a CA (the system's, or --ca), pinned
+	                    with --tls-fingerprint, or remembered in known_servers (accepted once in
+	                    natter connect --tls); otherwise it exits 1 saying the fingerprint
+	  --ca FILE         trust the CA certificate(s) in FILE (PEM); implies --tls
+	  --tls-fingerprint sha256:…
+	                    the server's certificate must have this SHA-256 fingerprint (hex, colons
+	                    optional); implies --tls
 
 	Output
 	  The server's events as it sent them (welcome, login_ok, ok, error, msg, broadcast, group_msg,
@@ -39,7 +48,8 @@ const help = `
 
 	Exit codes
 	  0  stdin ended (or /exit was read) and every reply arrived; the pipe then leaves with /exit
-	  1  login failed, or the connection was lost (e.g. the server shut down)
+	  1  login failed, the connection was lost (e.g. the server shut down), or the server's
+	     TLS certificate was not trusted or not the pinned one
 	  2  usage error (a bad flag, no user, no password, a --cursor file that is not a cursor)
 
 	Example
@@ -57,6 +67,9 @@ export async function run(argv: string[]): Promise<number> {
 			port: {type: 'string', shortFlag: 'p'},
 			passwordFile: {type: 'string'},
 			cursor: {type: 'string'},
+			tls: {type: 'boolean'},
+			ca: {type: 'string'},
+			tlsFingerprint: {type: 'string'},
 		},
 	});
 

@@ -1,11 +1,15 @@
 import {readFile} from 'node:fs/promises';
 import {resolveTarget} from '../client/target.js';
+import type {ClientTls} from '../client/tls.js';
+import {resolveTlsSetup, trustWithoutAsking, type TlsFlags} from '../client/trust.js';
 
 export type PipeSettings = {
 	readonly host: string;
 	readonly port: number;
 	readonly user: string;
 	readonly password: string;
+	/** With --tls: how the server's certificate is checked (never by asking). */
+	readonly tls?: ClientTls;
 };
 
 export type PipeFlags = {
@@ -13,7 +17,7 @@ export type PipeFlags = {
 	readonly port?: string;
 	readonly user?: string;
 	readonly passwordFile?: string;
-};
+} & TlsFlags;
 
 export type SettingsResult = {readonly ok: true; readonly settings: PipeSettings} | {readonly ok: false; readonly message: string};
 
@@ -44,7 +48,19 @@ export async function resolveSettings(flags: PipeFlags, env: NodeJS.ProcessEnv):
 		return {ok: false, message: 'no password: set NATTER_PASSWORD or give --password-file FILE (its first line is the password)'};
 	}
 
-	return {ok: true, settings: {host, port, user, password}};
+	const setup = await resolveTlsSetup(flags, env);
+	if (typeof setup === 'string') {
+		return {ok: false, message: setup};
+	}
+
+	let tls: ClientTls | undefined;
+	try {
+		tls = setup ? await trustWithoutAsking(setup, host, port) : undefined;
+	} catch (error) {
+		return {ok: false, message: `cannot read the known servers file: ${(error as Error).message}`};
+	}
+
+	return {ok: true, settings: {host, port, user, password, ...(tls ? {tls} : {})}};
 }
 
 function firstLine(text: string): string {

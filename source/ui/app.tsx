@@ -1,6 +1,9 @@
 import {useState} from 'react';
 import {ChatScreen} from './components/ChatScreen.js';
 import {LoginScreen} from './components/LoginScreen.js';
+import {TrustScreen} from './components/TrustScreen.js';
+import type {ClientTls} from '../client/tls.js';
+import type {TlsSetup} from '../client/trust.js';
 import {ChatSession} from './session.js';
 
 type Props = {
@@ -11,20 +14,27 @@ type Props = {
 	readonly session?: ChatSession;
 	/** A line shown in All when the chat opens. */
 	readonly notice?: string;
+	/** Speak TLS (`--tls`): the certificate is checked (and, on first contact, the user asked) before the login screen. */
+	readonly tls?: TlsSetup;
 };
 
 /** The login screen until a login succeeds, then the chat. */
-export default function App({host, port, user, session: given, notice}: Props) {
+export default function App({host, port, user, session: given, notice, tls}: Props) {
 	const [session, setSession] = useState<ChatSession | undefined>(given);
+	const [trust, setTrust] = useState<ClientTls | undefined>(undefined);
 	if (session) {
 		return <ChatScreen session={session} notice={notice}/>;
 	}
 
+	if (tls && !trust) {
+		return <TrustScreen host={host} port={port} setup={tls} onTrusted={setTrust}/>;
+	}
+
 	return (
 		<LoginScreen
-			server={`${host}:${port}`}
+			server={`${host}:${port}${trust ? ' (TLS)' : ''}`}
 			initialUser={user}
-			login={async (name, password) => ChatSession.open({host, port, user: name, password, client: 'natter-tui'})}
+			login={async (name, password) => ChatSession.open({host, port, user: name, password, client: 'natter-tui', ...(trust ? {tls: trust} : {})})}
 			onLoggedIn={setSession}
 		/>
 	);

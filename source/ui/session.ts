@@ -230,7 +230,8 @@ export class ChatSession extends EventEmitter<SessionEvents> {
 		} catch (error) {
 			const code = error instanceof ConnectError ? error.code : '';
 			const message = error instanceof Error ? error.message : String(error);
-			if (code === 'auth_failed' || code === 'unsupported_protocol' || code === 'too_many_attempts') {
+			// A certificate that is no longer the pinned (or a trusted) one will not get better by retrying.
+			if (code === 'auth_failed' || code === 'unsupported_protocol' || code === 'too_many_attempts' || code === 'tls_fingerprint_mismatch' || code === 'tls_untrusted') {
 				this.#setState({state: 'offline', reason: message});
 				return;
 			}
