@@ -1,4 +1,4 @@
-import {useEffect, useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import {Box, Text, useApp, useInput} from 'ink';
 import TextInput from 'ink-text-input';
 import {ConnectError} from '../../client/connect-error.js';
@@ -33,6 +33,9 @@ export function TrustScreen({host, port, setup, onTrusted}: Props) {
 	const [view, setView] = useState<View>({kind: 'checking'});
 	const [attempt, setAttempt] = useState(0);
 	const [answer, setAnswer] = useState('');
+	// What was typed, as of the last key: Enter can come in the same read as the text (a paste, tmux),
+	// before React has rendered the text into the input, whose onSubmit would then pass the old value.
+	const typed = useRef('');
 	const [hint, setHint] = useState('');
 	const where = `${host}:${port}`;
 
@@ -86,6 +89,7 @@ export function TrustScreen({host, port, setup, onTrusted}: Props) {
 			exit();
 		} else {
 			setHint('Please type "yes" or "no".');
+			typed.current = '';
 			setAnswer('');
 		}
 	};
@@ -121,7 +125,16 @@ export function TrustScreen({host, port, setup, onTrusted}: Props) {
 					</Box>
 					<Box marginTop={1}>
 						<Text>Trust it? (yes/no): </Text>
-						<TextInput value={answer} onChange={setAnswer} onSubmit={submit}/>
+						<TextInput
+							value={answer}
+							onChange={next => {
+								typed.current = next;
+								setAnswer(next);
+							}}
+							onSubmit={() => {
+								submit(typed.current);
+							}}
+						/>
 					</Box>
 					{hint === '' ? null : <Text color="yellow">{hint}</Text>}
 				</Box>
