@@ -136,7 +136,7 @@ describe('natter serve', () => {
 		const {port} = await server.listening;
 		await appendFile(usersFile, `carol:${testHash('christmas')}\n`);
 		server.child.kill('SIGHUP');
-		await server.waitForStderr(line => / info reload users=3$/.test(line));
+		await server.waitForStderr(line => / info reload users=3 removed=0 password_changed=0 sessions_ended=0$/.test(line));
 		const carol = await loginJson(port, 'carol', 'christmas');
 		clients.push(carol);
 
