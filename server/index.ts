@@ -55,7 +55,7 @@ export type ServerOptions = {
 	/** A store to use instead of opening `data` (tests, or a store shared by nodes). Closed with the server. */
 	readonly store?: ChatStore;
 	/** Per-address, per-user and per-account limits and the login-check queue (server/net/guard.ts; docs/server.md "Limits"). */
-	readonly limits?: Partial<GuardLimits>;
+	readonly limits?: Partial<GuardLimits & {readonly maxGroups: number; readonly maxGroupsPerUser: number}>;
 	/** Serve Prometheus metrics (`GET /metrics`) and `GET /health` over HTTP here. Off by default. */
 	readonly metrics?: {readonly host: string; readonly port: number};
 	/** Speak TLS (≥ 1.2) on the port, every mode, with this certificate and key; `reloadTls()` re-reads them. */
@@ -130,6 +130,8 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		limits: {
 			mailboxCap: options.mailboxCap ?? defaultCoreLimits.mailboxCap,
 			resumeCap: options.resumeCap ?? defaultCoreLimits.resumeCap,
+			maxGroups: options.limits?.maxGroups ?? defaultCoreLimits.maxGroups,
+			maxGroupsPerUser: options.limits?.maxGroupsPerUser ?? defaultCoreLimits.maxGroupsPerUser,
 		},
 	});
 	const connections = new Set<Connection>();

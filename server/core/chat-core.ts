@@ -28,6 +28,8 @@ export const defaultCoreLimits: CoreLimits = {
 	resumeCap: 1000,
 	resumeTotalCap: 10_000,
 	dmPartnersAtLogin: 100,
+	maxGroups: 10_000,
+	maxGroupsPerUser: 100,
 };
 
 /** Backlog is read and sent this many messages at a time, waiting for the session to drain in between. */

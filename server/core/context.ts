@@ -16,6 +16,10 @@ export type CoreLimits = {
 	readonly resumeTotalCap: number;
 	/** DM partners listed at login. */
 	readonly dmPartnersAtLogin: number;
+	/** Groups on the server; past it `/create_group` answers too_many_groups (0: no limit). */
+	readonly maxGroups: number;
+	/** Groups one user may be in (created or joined); past it `/create_group` and `/join_group` answer too_many_groups (0: no limit). */
+	readonly maxGroupsPerUser: number;
 };
 
 /** What a command handler may touch. */

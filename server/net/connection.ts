@@ -127,6 +127,8 @@ export class Connection implements SessionSink, DialectHost {
 	#userLease: UserLease | undefined;
 	/** Aborted at close: a login check still waiting for a worker is dropped. */
 	readonly #abort = new AbortController();
+	/** Aborted when the peer sends its last byte: a login check still waiting for a worker is answered busy instead. */
+	readonly #inputEnded = new AbortController();
 	/** Whether the frame being handled found tokens in every bucket (charged once per frame, in `#onFrame`). */
 	#frameAllowed = true;
 	/** Lines answered with an error before login. */
@@ -152,6 +154,9 @@ export class Connection implements SessionSink, DialectHost {
 			onFrame: frame => this.#onFrame(frame),
 			onInputDone: () => {
 				this.#finish();
+			},
+			onInputEnded: () => {
+				this.#inputEnded.abort();
 			},
 			onSlowReader: buffered => {
 				context.counters.drops.slow_reader++;
@@ -325,16 +330,19 @@ export class Connection implements SessionSink, DialectHost {
 			// The login clock keeps running while the check waits for a bcrypt worker (the queue is bounded,
 			// and a connection closed meanwhile drops its check); it stops once the check runs.
 			const result = await guard.gate.check(name, password, {
-				signal: this.#abort.signal,
+				// A peer whose input had already ended before this line was reached still gets its check.
+				signal: this.#inputEnded.signal.aborted ? this.#abort.signal : AbortSignal.any([this.#abort.signal, this.#inputEnded.signal]),
 				onStart: () => {
 					clearTimeout(this.#loginTimer);
 				},
 			});
-			if (result === 'cancelled') {
+			if (result === 'cancelled' && this.#transport.closing) {
 				return;
 			}
 
-			if (result === 'busy') {
+			// A peer that sent its login and hung up while the check still waited is not worth a bcrypt run:
+			// hit-and-run floods look just like this. It is told busy, like a login that found the queue full.
+			if (result === 'busy' || result === 'cancelled') {
 				guard.busyLog.note({scope: 'server', queued: guard.gate.queued, limit: guard.limits.maxQueuedLogins});
 				this.error('busy', 'the server is busy checking logins; try again in a moment', id);
 				this.#dialect.afterError();

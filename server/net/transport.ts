@@ -17,6 +17,8 @@ export type TransportHandler = {
 	onFrame(frame: Frame): void | Promise<void>;
 	/** The peer will send nothing more and every frame has been handled. */
 	onInputDone(): void;
+	/** The peer sent its last byte (frames before it may still be waiting or running). */
+	onInputEnded?(): void;
 	/** Dropped for not reading (the reason is logged by the caller). */
 	onSlowReader(buffered: number): void;
 	onClose(reason: string): void;
@@ -252,6 +254,7 @@ export class Transport {
 	#onEnd(): void {
 		this.#inputEnded = true;
 		if (!this.#closing) {
+			this.#handler?.onInputEnded?.();
 			this.#take(this.#framer.end());
 			this.#checkInputDone();
 		}

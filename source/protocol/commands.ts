@@ -1,5 +1,5 @@
 import {parseConversation, type ConversationName} from './conversation.js';
-import {DEFAULT_HISTORY_COUNT, MAX_HISTORY_COUNT, MAX_TEXT_LENGTH} from './limits.js';
+import {DEFAULT_HISTORY_COUNT, GROUPS_PAGE_SIZE, MAX_HISTORY_COUNT, MAX_TEXT_LENGTH, MEMBERS_PAGE_SIZE} from './limits.js';
 import {nameProblem, normalizeName} from './names.js';
 import {sanitizeText} from './sanitize.js';
 
@@ -14,8 +14,10 @@ export type Command =
 	| {readonly type: 'exit'}
 	| {readonly type: 'help'; readonly topic?: string}
 	| {readonly type: 'users'}
-	| {readonly type: 'groups'}
-	| {readonly type: 'members'; readonly group: string}
+	/** `filter`: only groups whose name contains it; `page`: 1 and up (GROUPS_PAGE_SIZE a page). */
+	| {readonly type: 'groups'; readonly filter?: string; readonly page?: number}
+	/** `page`: 1 and up (MEMBERS_PAGE_SIZE a page). */
+	| {readonly type: 'members'; readonly group: string; readonly page?: number}
 	| {readonly type: 'history'; readonly conversation: ConversationName; readonly before?: number; readonly after?: number; readonly limit: number}
 	| {readonly type: 'read'; readonly conversation: ConversationName; readonly seq?: number}
 	| {readonly type: 'sessions'}
@@ -44,8 +46,8 @@ export const commandSpecs: readonly CommandSpec[] = [
 	{name: 'group_msg', usage: '/group_msg <group> <text>', summary: 'message every member of a group you are in', args: ['group', 'text']},
 	{name: 'leave_group', usage: '/leave_group <group>', summary: 'leave a group you are in', args: ['group']},
 	{name: 'users', usage: '/users', summary: 'who is online', args: []},
-	{name: 'groups', usage: '/groups', summary: 'all groups with member counts; yours are marked', args: []},
-	{name: 'members', usage: '/members <group>', summary: 'the members of a group', args: ['group']},
+	{name: 'groups', usage: '/groups [filter] [page]', summary: `groups with member counts, yours first and marked, ${GROUPS_PAGE_SIZE} a page; filter: only names containing it`, args: ['group', 'seq'], optional: 2},
+	{name: 'members', usage: '/members <group> [page]', summary: `the members of a group, ${MEMBERS_PAGE_SIZE} a page`, args: ['group', 'seq'], optional: 1},
 	{name: 'history', usage: '/history <conversation> [before <seq>|after <seq>] [N]', summary: `earlier messages of #group, @user or * (default ${DEFAULT_HISTORY_COUNT}, at most ${MAX_HISTORY_COUNT})`, args: ['conversation', 'paging'], optional: 1},
 	{name: 'read', usage: '/read <conversation> [seq]', summary: 'mark #group, @user or * read up to seq (default: the newest)', args: ['conversation', 'seq'], optional: 1},
 	{name: 'sessions', usage: '/sessions', summary: 'your sessions: how each is connected, from where, since when', args: []},
@@ -104,6 +106,10 @@ export function parseCommand(line: string): ParseResult {
 	const usage = () => fail('usage', `usage: ${spec.usage}`);
 	if (spec.name === 'history' || spec.name === 'read') {
 		return parseConversationCommand(spec, rest, usage);
+	}
+
+	if (spec.name === 'groups' || spec.name === 'members') {
+		return parseListingCommand(spec, rest, usage);
 	}
 
 	const values: string[] = [];
@@ -173,6 +179,54 @@ function parseSeq(word: string, what: string): number | ParseError {
 
 function isError(value: number | ParseError): value is ParseError {
 	return typeof value !== 'number';
+}
+
+const pagePattern = /^\d{1,6}$/;
+const filterPattern = /^[a-z\d_-]{1,32}$/;
+
+/** `/groups [filter] [page]` and `/members <group> [page]`: a page number is the last word, all digits. */
+function parseListingCommand(spec: CommandSpec, rest: string, usage: () => ParseResult): ParseResult {
+	const words = rest.split(' ').filter(word => word !== '');
+	let page: number | undefined;
+	const last = words.at(-1);
+	if (last !== undefined && pagePattern.test(last) && (spec.name === 'groups' || words.length === 2)) {
+		page = Number(last);
+		if (page < 1) {
+			return fail('bad_argument', `the page is 1 or more, not ${last} (usage: ${spec.usage})`);
+		}
+
+		words.pop();
+	}
+
+	if (words.length > 1) {
+		return usage();
+	}
+
+	const [first] = words;
+	const paged = page === undefined ? {} : {page};
+	if (spec.name === 'members') {
+		if (first === undefined) {
+			return usage();
+		}
+
+		const problem = nameProblem(first, 'group');
+		if (problem) {
+			return fail('invalid_name', `${problem} (usage: ${spec.usage})`);
+		}
+
+		return {ok: true, command: {type: 'members', group: normalizeName(first), ...paged}};
+	}
+
+	if (first === undefined) {
+		return {ok: true, command: {type: 'groups', ...paged}};
+	}
+
+	const filter = first.toLowerCase();
+	if (!filterPattern.test(filter)) {
+		return fail('bad_argument', `a filter is part of a group name: up to 32 of a-z 0-9 _ - (usage: ${spec.usage})`);
+	}
+
+	return {ok: true, command: {type: 'groups', filter, ...paged}};
 }
 
 /** `/history <conversation> [before <seq>|after <seq>] [N]` and `/read <conversation> [seq]`. */
@@ -270,9 +324,13 @@ function build(name: CommandName, [first = '', second = '']: readonly string[]):
 
 		case 'create_group':
 		case 'join_group':
-		case 'leave_group':
-		case 'members': {
+		case 'leave_group': {
 			return {type: name, group: first};
+		}
+
+		case 'groups':
+		case 'members': {
+			throw new Error(`/${name} is parsed by parseListingCommand`);
 		}
 
 		case 'help': {
@@ -286,7 +344,6 @@ function build(name: CommandName, [first = '', second = '']: readonly string[]):
 
 		case 'exit':
 		case 'users':
-		case 'groups':
 		case 'sessions':
 		case 'logout_others': {
 			return {type: name};
@@ -311,9 +368,16 @@ export function formatCommand(command: Command): string {
 
 		case 'create_group':
 		case 'join_group':
-		case 'leave_group':
-		case 'members': {
+		case 'leave_group': {
 			return `/${command.type} ${command.group}`;
+		}
+
+		case 'members': {
+			return command.page === undefined ? `/members ${command.group}` : `/members ${command.group} ${command.page}`;
+		}
+
+		case 'groups': {
+			return ['/groups', ...(command.filter === undefined ? [] : [command.filter]), ...(command.page === undefined ? [] : [String(command.page)])].join(' ');
 		}
 
 		case 'help': {
@@ -331,7 +395,6 @@ export function formatCommand(command: Command): string {
 
 		case 'exit':
 		case 'users':
-		case 'groups':
 		case 'sessions':
 		case 'logout_others': {
 			return `/${command.type}`;

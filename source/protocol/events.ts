@@ -110,8 +110,9 @@ export type OkReply =
 	| (OkBase & {readonly command: 'msg' | 'broadcast' | 'group_msg'; readonly message: ChatMessage; readonly recipients: number; readonly stored?: true})
 	| (OkBase & {readonly command: 'create_group' | 'join_group' | 'leave_group'; readonly group: string})
 	| (OkBase & {readonly command: 'users'; readonly users: readonly UserInfo[]})
-	| (OkBase & {readonly command: 'groups'; readonly groups: readonly GroupInfo[]})
-	| (OkBase & {readonly command: 'members'; readonly group: string; readonly members: readonly MemberInfo[]})
+	/** One page of the listing: `page` of `pages` (1-based), `total` groups or members in all (after the filter). */
+	| (OkBase & {readonly command: 'groups'; readonly groups: readonly GroupInfo[]; readonly filter?: string; readonly page?: number; readonly pages?: number; readonly total?: number})
+	| (OkBase & {readonly command: 'members'; readonly group: string; readonly members: readonly MemberInfo[]; readonly page?: number; readonly pages?: number; readonly total?: number})
 	/** Oldest first. `more`: there are further messages past this page in the direction asked. */
 	| (OkBase & {readonly command: 'history'; readonly conversation: ConversationName; readonly messages: readonly ChatMessage[]; readonly more: boolean})
 	| (OkBase & {readonly command: 'read'; readonly conversation: ConversationName; readonly seq: number})

@@ -30,3 +30,9 @@ export const RESUME_CAP = 1000;
 
 /** Conversations one `resume` may name. */
 export const MAX_RESUME_CONVERSATIONS = 1000;
+
+/** Groups one `/groups` reply lists; the rest are on later pages (`/groups [filter] <page>`). */
+export const GROUPS_PAGE_SIZE = 100;
+
+/** Members one `/members` reply lists; the rest are on later pages (`/members <group> <page>`). */
+export const MEMBERS_PAGE_SIZE = 200;

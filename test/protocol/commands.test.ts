@@ -50,7 +50,13 @@ describe('parseCommand: the added commands', () => {
 		['/help HELP', {type: 'help', topic: 'help'}],
 		['/users', {type: 'users'}],
 		['/groups', {type: 'groups'}],
+		['/groups 3', {type: 'groups', page: 3}],
+		['/groups DEV', {type: 'groups', filter: 'dev'}],
+		['/groups dev 2', {type: 'groups', filter: 'dev', page: 2}],
+		['/groups 2 1', {type: 'groups', filter: '2', page: 1}],
 		['/members dev', {type: 'members', group: 'dev'}],
+		['/members dev 4', {type: 'members', group: 'dev', page: 4}],
+		['/members 2024', {type: 'members', group: '2024'}],
 	])('%s', (line, command) => {
 		expect(parsed(line)).toEqual(command);
 	});
@@ -120,7 +126,7 @@ describe('parseCommand: usage errors', () => {
 		['/group_msg dev', '/group_msg <group> <text>'],
 		['/group_msg dev  ', '/group_msg <group> <text>'],
 		['/leave_group', '/leave_group <group>'],
-		['/members', '/members <group>'],
+		['/members', '/members <group> [page]'],
 	])('missing arguments: %s', (line, usage) => {
 		expect(failure(line)).toEqual({code: 'usage', message: `usage: ${usage}`});
 	});
@@ -128,11 +134,11 @@ describe('parseCommand: usage errors', () => {
 	test.each([
 		['/exit now', '/exit'],
 		['/users all', '/users'],
-		['/groups mine', '/groups'],
+		['/groups dev 1 2', '/groups [filter] [page]'],
 		['/create_group dev ops', '/create_group <group>'],
 		['/join_group dev ops', '/join_group <group>'],
 		['/leave_group dev ops', '/leave_group <group>'],
-		['/members dev ops', '/members <group>'],
+		['/members dev ops', '/members <group> [page]'],
 		['/help msg broadcast', '/help [command]'],
 	])('extra arguments: %s', (line, usage) => {
 		expect(failure(line)).toEqual({code: 'usage', message: `usage: ${usage}`});
@@ -259,7 +265,10 @@ describe('formatCommand', () => {
 		{type: 'help', topic: 'group_msg'},
 		{type: 'users'},
 		{type: 'groups'},
+		{type: 'groups', filter: 'dev', page: 2},
+		{type: 'groups', page: 7},
 		{type: 'members', group: 'dev'},
+		{type: 'members', group: 'dev', page: 3},
 		{type: 'sessions'},
 		{type: 'logout_others'},
 		{type: 'history', conversation: '#dev', before: 10, limit: 5},

@@ -13,7 +13,27 @@ async function announceMembership(context: CoreContext, session: SessionSink, gr
 	context.router.publish({kind: 'users', users, except: session}, event);
 }
 
+/** Why `user` may not be in one more group, or undefined when they may. */
+async function groupsPerUserProblem(context: CoreContext, user: string): Promise<string | undefined> {
+	const most = context.limits.maxGroupsPerUser;
+	if (most > 0 && (await context.store.groupsOf(user)).length >= most) {
+		return `you are in ${most} groups, the most allowed; leave one first`;
+	}
+
+	return undefined;
+}
+
 export const createGroup: Handler<{type: 'create_group'; group: string}> = async (context, session, {group}) => {
+	const mine = await groupsPerUserProblem(context, session.user);
+	if (mine !== undefined) {
+		return failure('create_group', 'too_many_groups', mine);
+	}
+
+	const most = context.limits.maxGroups;
+	if (most > 0 && (await context.store.groups()).length >= most) {
+		return failure('create_group', 'too_many_groups', `the server holds ${most} groups, the most it allows; join one of them (/groups)`);
+	}
+
 	if (!await context.store.createGroup(group, session.user)) {
 		return failure('create_group', 'group_exists', `#${group} already exists (join it with /join_group ${group})`);
 	}
@@ -23,6 +43,11 @@ export const createGroup: Handler<{type: 'create_group'; group: string}> = async
 };
 
 export const joinGroup: Handler<{type: 'join_group'; group: string}> = async (context, session, {group}) => {
+	const mine = await groupsPerUserProblem(context, session.user);
+	if (mine !== undefined) {
+		return failure('join_group', 'too_many_groups', mine);
+	}
+
 	const result = await context.store.addMember(group, session.user);
 	if (result === 'no_such_group') {
 		return failure('join_group', 'no_such_group', `no group named #${group} (create it with /create_group ${group})`);
