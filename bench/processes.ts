@@ -58,11 +58,14 @@ export type ServerOptions = {
 	historyMax?: number;
 };
 
-/** `natter serve` on a free port with the flood limit off (`--rate 0`), logs to `logFile`. */
+/** `natter serve` on a free port with the flood limit off (`--rate 0`) and no login queue bound, logs to `logFile`. */
 export async function startServer(options: ServerOptions): Promise<BenchServer> {
 	const logFd = openSync(options.logFile, 'a');
 	const server = options.relay ? [relayPath] : [
 		cliPath, 'serve', '--host', '127.0.0.1', '--port', '0', '--users', options.usersFile, '--rate', '0', '--log-format', 'json', '--data', options.data,
+		// The login storm sends 500 cost-10 logins at once to one bcrypt worker (~37 s of checks): no queue
+		// bound, and a login clock that outlasts the queue (it runs while a check waits for a worker).
+		'--login-queue', '0', '--login-timeout', '120',
 		...(options.historyMax === undefined ? [] : ['--history-max', String(options.historyMax)]),
 	];
 	const child = spawnPinned(options.core, [...options.nodeArgs, ...server], ['ignore', 'pipe', logFd]);

@@ -4,6 +4,9 @@ import meow from 'meow';
 import {UsersFileError} from '../../server/auth/users-file.js';
 import {createLogger, defaultServerOptions, PlaintextRefusedError, startServer, TlsConfigError, type LogFormat, type NatterServer} from '../../server/index.js';
 import {defaultCoreLimits} from '../../server/core/chat-core.js';
+import type {ServerOptions} from '../../server/index.js';
+import {exemptListProblem, parseExemptList} from '../../server/net/address-limits.js';
+import {defaultGuardLimits} from '../../server/net/guard.js';
 import {logFormats} from '../../server/log.js';
 import {DEFAULT_HISTORY_DAYS, DEFAULT_HISTORY_MAX} from '../../server/store/index.js';
 
@@ -42,6 +45,17 @@ const help = `
 	                                                             allowed) and private key; both or neither
 	  --allow-plaintext     off            NATTER_ALLOW_PLAINTEXT=1  listen without TLS on an address other
 	                                                             than loopback (refused otherwise)
+	  --max-conn-per-ip N   ${defaultGuardLimits.maxConnectionsPerAddress}             NATTER_MAX_CONN_PER_IP  connections one address may hold at once
+	                                                             (an IPv6 address counts by its /64); 0: no cap
+	  --conn-rate-per-ip N  ${defaultGuardLimits.newConnectionsPerAddress}             NATTER_CONN_RATE_PER_IP  new connections one address may open per
+	                                                             10 minutes; 0: no cap
+	  --limit-exempt LIST   127.0.0.0/8,::1  NATTER_LIMIT_EXEMPT  addresses and CIDR ranges no per-address
+	                                                             limit applies to; "none" for none
+	  --max-sessions N      ${defaultGuardLimits.maxSessionsPerUser}             NATTER_MAX_SESSIONS   sessions one user may have at once; 0: no cap
+	  --login-queue N       ${defaultGuardLimits.maxQueuedLogins}            NATTER_LOGIN_QUEUE    logins waiting for their password check; past
+	                                                             it a login is answered "busy"; 0: no cap
+	  --max-groups N        ${defaultCoreLimits.maxGroups}          NATTER_MAX_GROUPS     groups on the server; 0: no cap
+	  --max-groups-per-user N  ${defaultCoreLimits.maxGroupsPerUser}         NATTER_MAX_GROUPS_PER_USER  groups one user may be in; 0: no cap
 	  --help                                               show this help
 
 	TLS
@@ -79,6 +93,8 @@ type ServeSettings = {
 	readonly tls: {readonly certFile: string; readonly keyFile: string} | undefined;
 	readonly allowPlaintext: boolean;
 	readonly metrics: {readonly host: string; readonly port: number} | undefined;
+	/** Per-address, per-user and group limits (docs/server.md "Limits"). */
+	readonly limits: NonNullable<ServerOptions['limits']>;
 };
 
 type FlagValues = Readonly<Record<string, string | undefined>>;
@@ -172,6 +188,26 @@ export function parseServeSettings(flags: FlagValues): ServeSettings {
 		tls: tlsCert && tlsKey ? {certFile: tlsCert.value, keyFile: tlsKey.value} : undefined,
 		allowPlaintext: allowPlaintext !== undefined && /^(1|true|yes)$/i.test(allowPlaintext.value),
 		maxOutboundBytes: parseNumber(flags, 'maxOutbound', 'NATTER_MAX_OUTBOUND', defaultServerOptions.maxOutboundBytes, {integer: true, min: 1024}),
+		limits: parseLimits(flags),
+	};
+}
+
+function parseLimits(flags: FlagValues): NonNullable<ServerOptions['limits']> {
+	const exempt = pick(flags, 'limitExempt', 'NATTER_LIMIT_EXEMPT');
+	const problem = exempt ? exemptListProblem(exempt.value) : undefined;
+	if (exempt && problem !== undefined) {
+		throw new UsageError(`${exempt.source}: ${problem}; give addresses and CIDR ranges separated by commas (127.0.0.0/8,::1), or none`);
+	}
+
+	const count = {integer: true, min: 0} as const;
+	return {
+		maxConnectionsPerAddress: parseNumber(flags, 'maxConnPerIp', 'NATTER_MAX_CONN_PER_IP', defaultGuardLimits.maxConnectionsPerAddress, count),
+		newConnectionsPerAddress: parseNumber(flags, 'connRatePerIp', 'NATTER_CONN_RATE_PER_IP', defaultGuardLimits.newConnectionsPerAddress, count),
+		exemptAddresses: exempt ? parseExemptList(exempt.value) : defaultGuardLimits.exemptAddresses,
+		maxSessionsPerUser: parseNumber(flags, 'maxSessions', 'NATTER_MAX_SESSIONS', defaultGuardLimits.maxSessionsPerUser, count),
+		maxQueuedLogins: parseNumber(flags, 'loginQueue', 'NATTER_LOGIN_QUEUE', defaultGuardLimits.maxQueuedLogins, count),
+		maxGroups: parseNumber(flags, 'maxGroups', 'NATTER_MAX_GROUPS', defaultCoreLimits.maxGroups, count),
+		maxGroupsPerUser: parseNumber(flags, 'maxGroupsPerUser', 'NATTER_MAX_GROUPS_PER_USER', defaultCoreLimits.maxGroupsPerUser, count),
 	};
 }
 
@@ -201,6 +237,13 @@ export async function run(argv: string[]): Promise<number> {
 			historyMax: {type: 'string'},
 			mailbox: {type: 'string'},
 			metrics: {type: 'string'},
+			maxConnPerIp: {type: 'string'},
+			connRatePerIp: {type: 'string'},
+			limitExempt: {type: 'string'},
+			maxSessions: {type: 'string'},
+			loginQueue: {type: 'string'},
+			maxGroups: {type: 'string'},
+			maxGroupsPerUser: {type: 'string'},
 			tlsCert: {type: 'string'},
 			tlsKey: {type: 'string'},
 			allowPlaintext: {type: 'boolean'},
@@ -223,8 +266,10 @@ export async function run(argv: string[]): Promise<number> {
 		const {host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound, data, historyDays, historyMax, mailbox} = cli.flags;
 		const {tlsCert, tlsKey} = cli.flags;
 		const {metrics} = cli.flags;
+		const {maxConnPerIp, connRatePerIp, limitExempt, maxSessions, loginQueue, maxGroups, maxGroupsPerUser} = cli.flags;
+		const limitFlags = {maxConnPerIp, connRatePerIp, limitExempt, maxSessions, loginQueue, maxGroups, maxGroupsPerUser};
 		const allowPlaintext = cli.flags.allowPlaintext === true ? '1' : undefined;
-		settings = parseServeSettings({host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound, data, historyDays, historyMax, mailbox, tlsCert, tlsKey, allowPlaintext, metrics});
+		settings = parseServeSettings({host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound, data, historyDays, historyMax, mailbox, tlsCert, tlsKey, allowPlaintext, metrics, ...limitFlags});
 	} catch (error) {
 		if (error instanceof UsageError) {
 			fail(`${error.message} (see natter serve --help)`);
@@ -253,6 +298,7 @@ export async function run(argv: string[]): Promise<number> {
 			...(settings.tls ? {tls: settings.tls} : {}),
 			allowPlaintext: settings.allowPlaintext,
 			...(settings.metrics ? {metrics: settings.metrics} : {}),
+			limits: settings.limits,
 		});
 	} catch (error) {
 		if (error instanceof PlaintextRefusedError) {

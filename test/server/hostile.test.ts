@@ -291,7 +291,7 @@ describe('groups are bounded and listings paged (hole 3)', () => {
 		bob.sendJson({type: 'command', id: 'm2', line: '/members g150 2'});
 		const members = await bob.waitForEvent(event => 'id' in event && event.id === 'm2');
 		expect(members).toMatchObject({command: 'members', page: 2, pages: 2, total: 251});
-		expect((members as {members: unknown[]}).members).toHaveLength(51);
+		expect((members as unknown as {members: unknown[]}).members).toHaveLength(51);
 	});
 });
 
