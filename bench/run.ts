@@ -208,7 +208,7 @@ for (const scenario of scenarios) {
 	const stores: StoreKind[] = relay ? ['memory'] : storesFor(dataChoice, scenario.comparesStores);
 	runs[scenario.key] = {};
 	for (const store of stores) {
-		const name = `${scenario.key} [${store}]`;
+		const name = relay ? scenario.key : `${scenario.key} [${store}]`;
 		const log = logFile(`${scenario.key}-${store}`);
 		const dataFile = store === 'file' ? path.join(directory, `${scenario.key}.db`) : undefined;
 		if (dataFile) {
@@ -296,7 +296,7 @@ const floors: string[] = [];
 for (const [key, byStore] of Object.entries(runs)) {
 	const keyFigures: Record<string, unknown> = {};
 	for (const [store, run] of Object.entries(byStore) as Array<[StoreKind, Run]>) {
-		const name = `${key} [${store}]`;
+		const name = relay ? key : `${key} [${store}]`;
 		const {stopped} = run.store;
 		const storeFigures = {
 			...(stopped ? {commits: stopped.commits, rowsWritten: stopped.rowsWritten, longestCommitMs: stopped.longestCommitMs} : {}),
