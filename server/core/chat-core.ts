@@ -32,6 +32,8 @@ export const defaultCoreLimits: CoreLimits = {
 	maxGroupsPerUser: 100,
 };
 
+function noop(): void {}
+
 /** Backlog is read and sent this many messages at a time, waiting for the session to drain in between. */
 const backlogPage = 100;
 
@@ -155,11 +157,14 @@ export class ChatCore {
 		return sessions.length;
 	}
 
-	/** Runs one command; a store that cannot commit turns into an `unavailable` reply. */
-	async execute(session: SessionSink, command: Command): Promise<Reply> {
-		const handler = handlers[command.type] as (context: CoreContext, session: SessionSink, command: Command) => Promise<Reply>;
+	/**
+	Runs one command; a store that cannot commit turns into an `unavailable` reply. `applied` is
+	called once its write is with the store (see Handler), so the session's next command may start.
+	*/
+	async execute(session: SessionSink, command: Command, applied: () => void = noop): Promise<Reply> {
+		const handler = handlers[command.type] as (context: CoreContext, session: SessionSink, command: Command, applied: () => void) => Promise<Reply>;
 		try {
-			return await handler(this.#context, session, command);
+			return await handler(this.#context, session, command, applied);
 		} catch (error) {
 			if (error instanceof StoreUnavailableError) {
 				return failure(command.type, 'unavailable', `the server could not store this (${error.message}); nothing was changed, try again later`);

@@ -34,7 +34,12 @@ export type CoreContext = {
 	timestamp(): string;
 };
 
-export type Handler<C extends Command> = (context: CoreContext, session: SessionSink, command: C) => Promise<Reply>;
+/**
+A command handler. `applied` is called once the command's write has been handed to the store
+(the store applies calls in order, so the session's next command may start then, while this one
+waits for its commit); a handler that writes nothing need not call it.
+*/
+export type Handler<C extends Command> = (context: CoreContext, session: SessionSink, command: C, applied: () => void) => Promise<Reply>;
 
 export type HandlerTable = {readonly [K in Command['type']]: Handler<Extract<Command, {type: K}>>};
 

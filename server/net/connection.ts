@@ -57,6 +57,9 @@ export type ConnectionContext = {
 	readonly onClosed: (connection: Connection) => void;
 };
 
+/** Commands of one session waiting for their commits at once; past it the next line waits. */
+const maxCommandsInFlight = 64;
+
 /** Live events kept back while a backlog is sent; past this the session cannot keep up and is dropped. */
 const maxHeld = 50_000;
 
@@ -120,6 +123,9 @@ export class Connection implements SessionSink, DialectHost {
 	/** When the login succeeded. */
 	#since = '';
 	readonly #held = new HeldDeliveries(maxHeld);
+	/** Replies waiting for an earlier command's reply (see #inOrder), and the last of them. */
+	#queued = 0;
+	#replies: Promise<void> = Promise.resolve();
 	#loginTimer: NodeJS.Timeout | undefined;
 	/** This connection's hold on its address's counters (released at close). */
 	readonly #address: AddressLease;
@@ -242,8 +248,38 @@ export class Connection implements SessionSink, DialectHost {
 
 	// --- DialectHost: what the dialects ask for ---
 
+	/** A reply or another event for this session alone: written after the replies still waiting for their commands. */
 	sendEvent(event: ServerEvent): void {
-		this.#transport.write(this.#dialect.encoder.encode(event));
+		if (this.#queued === 0) {
+			this.#transport.write(this.#dialect.encoder.encode(event));
+		} else {
+			void this.#inOrder(Promise.resolve(event));
+		}
+	}
+
+	/**
+	Writes `reply` once it is there and every reply queued before it is written, so a session's
+	replies keep the order of its commands while several commands wait for their commits.
+	*/
+	async #inOrder(reply: Promise<ServerEvent>, after?: (event: ServerEvent) => void): Promise<void> {
+		this.#queued++;
+		const previous = this.#replies;
+		const written = (async () => {
+			let event: ServerEvent;
+			try {
+				event = await reply;
+			} catch (error) {
+				this.#context.logger.log('error', 'error', {conn: this.id, user: this.user || undefined, during: 'command', message: error instanceof Error ? error.message : String(error)});
+				event = {type: 'error', code: 'server_error', message: 'the server failed to carry this out'};
+			}
+
+			await previous;
+			this.#queued--;
+			this.#transport.write(this.#dialect.encoder.encode(event));
+			after?.(event);
+		})();
+		this.#replies = written;
+		return written;
 	}
 
 	sendText(text: string): void {
@@ -292,17 +328,26 @@ export class Connection implements SessionSink, DialectHost {
 		}
 
 		this.#context.counters.command(parsed.command.type);
-		const reply = await this.#context.core.execute(this, parsed.command);
-		this.#reply(reply, id);
-		if (parsed.command.type === 'exit' && reply.type === 'ok') {
-			this.#closeWith('exit');
-		}
+		const {command} = parsed;
+		let signal!: () => void;
+		const applied = new Promise<void>(resolve => {
+			signal = resolve;
+		});
+		const execution = this.#context.core.execute(this, command, signal);
+		const written = this.#inOrder(execution.then(reply => (id === undefined ? reply : {...reply, id})), event => {
+			if (command.type === 'exit' && event.type === 'ok') {
+				this.#closeWith('exit');
+			}
+		});
+		// The next line may start once this command's write is with the store (its reply waits its
+		// turn), so a pipelining client gets many commands into one commit, not one per turn.
+		return this.#queued >= maxCommandsInFlight ? written : Promise.race([applied, written]);
 	}
 
 	async markRead(conversation: ConversationName, seq: number | undefined, id?: RequestId): Promise<void> {
 		this.#context.counters.command('read');
-		const reply = await this.#context.core.execute(this, seq === undefined ? {type: 'read', conversation} : {type: 'read', conversation, seq});
-		this.#reply(reply, id);
+		const execution = this.#context.core.execute(this, seq === undefined ? {type: 'read', conversation} : {type: 'read', conversation, seq});
+		return this.#inOrder(execution.then(reply => (id === undefined ? reply : {...reply, id})));
 	}
 
 	async login(name: string, password: string, options: {readonly id?: RequestId; readonly resume?: ResumePoints}): Promise<void> {
@@ -496,10 +541,6 @@ export class Connection implements SessionSink, DialectHost {
 		}
 	}
 
-	#reply(reply: Reply, id: RequestId | undefined): void {
-		this.sendEvent(id === undefined ? reply : {...reply, id});
-	}
-
 	// --- lifecycle ---
 
 	/** Closes the connection if no login arrives in time. */
@@ -529,8 +570,11 @@ export class Connection implements SessionSink, DialectHost {
 	/** The peer sent all it will send and every reply is out: end our side too. */
 	#finish(): void {
 		clearTimeout(this.#loginTimer);
-		this.#leaveCore();
-		this.#transport.close('peer_closed');
+		// Commands may still wait for their commits: their replies go out first.
+		void this.#replies.then(() => {
+			this.#leaveCore();
+			this.#transport.close('peer_closed');
+		});
 	}
 
 	#leaveCore(): void {

@@ -126,3 +126,38 @@ describe('/history over the wire', () => {
 		expect(older).toMatchObject({type: 'ok', messages: expect.arrayContaining([expect.objectContaining({seq: page.messages[0]!.seq - 1})])});
 	});
 });
+
+describe('a pipelining client', () => {
+	it('gets one reply per command in order while many of its commands share a commit', async () => {
+		const alice = await login('alice');
+		const bob = await login('bob');
+		await command(alice, '/create_group dev');
+		await command(bob, '/join_group dev');
+		const before = server.server.storeStats()!.commits;
+		const lines = [];
+		for (let index = 0; index < 300; index++) {
+			lines.push(JSON.stringify({type: 'command', id: `p${index}`, line: index % 50 === 7 ? '/bogus' : `/group_msg dev line ${index}`}));
+		}
+
+		alice.stream.write(`${lines.join('\n')}\n`);
+		const replies = [];
+		for (let index = 0; index < 300; index++) {
+			// eslint-disable-next-line no-await-in-loop
+			replies.push(await alice.waitForEvent(event => event.type === 'ok' || event.type === 'error'));
+		}
+
+		expect(replies.map(reply => 'id' in reply ? reply.id : undefined)).toEqual(lines.map((_, index) => `p${index}`));
+		const sent = replies.flatMap(reply => (reply.type === 'ok' && reply.command === 'group_msg' ? [reply.message.seq] : []));
+		expect(sent).toEqual(Array.from({length: sent.length}, (_, index) => index + 1));
+		expect(replies.filter(reply => reply.type === 'error')).toHaveLength(6);
+		const received = [];
+		for (let index = 0; index < sent.length; index++) {
+			// eslint-disable-next-line no-await-in-loop
+			received.push(await bob.waitForEvent(event => event.type === 'group_msg'));
+		}
+
+		expect(received.map(message => message.type === 'group_msg' && message.seq)).toEqual(sent);
+		// Up to 64 commands of one session wait for a commit together: far fewer commits than messages.
+		expect(server.server.storeStats()!.commits - before).toBeLessThan(60);
+	});
+});

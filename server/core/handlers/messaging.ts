@@ -7,8 +7,10 @@ function stamp(context: CoreContext, session: SessionSink): {msgid: string; ts: 
 	return {msgid: context.msgids.next(), ts: context.timestamp(), from: session.user};
 }
 
-async function append(context: CoreContext, conversation: ConversationId, draft: MessageDraft): Promise<ChatMessage> {
-	const result = await context.store.append(conversation, draft);
+async function append(context: CoreContext, conversation: ConversationId, draft: MessageDraft, applied: () => void): Promise<ChatMessage> {
+	const appending = context.store.append(conversation, draft);
+	applied();
+	const result = await appending;
 	if (!result.ok) {
 		throw new Error(`append refused: ${result.reason}`);
 	}
@@ -17,7 +19,7 @@ async function append(context: CoreContext, conversation: ConversationId, draft:
 }
 
 /** `/msg`: stored, then to every session of the recipient and the sender's other sessions; kept for later when the recipient is offline. */
-export const msg: Handler<{type: 'msg'; to: string; text: string}> = async (context, session, command) => {
+export const msg: Handler<{type: 'msg'; to: string; text: string}> = async (context, session, command, applied) => {
 	const {router, store} = context;
 	const self = command.to === session.user;
 	if (!self && !context.isRegistered(command.to)) {
@@ -27,7 +29,9 @@ export const msg: Handler<{type: 'msg'; to: string; text: string}> = async (cont
 	const draft = {type: 'msg', ...stamp(context, session), to: command.to, text: command.text} as const;
 	const conversation = dmConversationId(session.user, command.to);
 	if (!self && !router.isOnline(command.to)) {
-		const result = await store.append(conversation, draft, {undeliveredTo: command.to, mailboxCap: context.limits.mailboxCap});
+		const storing = store.append(conversation, draft, {undeliveredTo: command.to, mailboxCap: context.limits.mailboxCap});
+		applied();
+		const result = await storing;
 		if (!result.ok) {
 			return failure('msg', 'mailbox_full', `${command.to} is offline and already has ${context.limits.mailboxCap} messages waiting; try again when they are back`);
 		}
@@ -36,7 +40,7 @@ export const msg: Handler<{type: 'msg'; to: string; text: string}> = async (cont
 		return {type: 'ok', command: 'msg', text: `${command.to} is offline: stored, delivered when they next log in`, message: result.message, recipients: 0, stored: true};
 	}
 
-	const message = await append(context, conversation, draft);
+	const message = await append(context, conversation, draft, applied);
 	const reached = router.publish({kind: 'user', user: command.to, except: session}, message);
 	if (!self) {
 		router.publish({kind: 'user', user: session.user, except: session}, message);
@@ -46,8 +50,8 @@ export const msg: Handler<{type: 'msg'; to: string; text: string}> = async (cont
 };
 
 /** `/broadcast`: stored, then to every session of every logged-in user but the sending one. */
-export const broadcast: Handler<{type: 'broadcast'; text: string}> = async (context, session, command) => {
-	const message = await append(context, BROADCAST_ID, {type: 'broadcast', ...stamp(context, session), text: command.text});
+export const broadcast: Handler<{type: 'broadcast'; text: string}> = async (context, session, command, applied) => {
+	const message = await append(context, BROADCAST_ID, {type: 'broadcast', ...stamp(context, session), text: command.text}, applied);
 	const reached = context.router.publish({kind: 'everyone', except: session}, message);
 	// The sender's own other sessions are not counted as recipients.
 	const recipients = context.router.sessionCount(session.user) > 1 ? reached - 1 : reached;
@@ -55,7 +59,7 @@ export const broadcast: Handler<{type: 'broadcast'; text: string}> = async (cont
 };
 
 /** `/group_msg`: members only; stored, then to every online session of every member but the sending one. */
-export const groupMsg: Handler<{type: 'group_msg'; group: string; text: string}> = async (context, session, command) => {
+export const groupMsg: Handler<{type: 'group_msg'; group: string; text: string}> = async (context, session, command, applied) => {
 	const members = await context.store.members(command.group);
 	if (!members) {
 		return failure('group_msg', 'no_such_group', `no group named #${command.group}`);
@@ -65,7 +69,7 @@ export const groupMsg: Handler<{type: 'group_msg'; group: string; text: string}>
 		return failure('group_msg', 'not_member', `you are not in #${command.group} (join it with /join_group ${command.group})`);
 	}
 
-	const message = await append(context, groupConversationId(command.group), {type: 'group_msg', ...stamp(context, session), group: command.group, text: command.text});
+	const message = await append(context, groupConversationId(command.group), {type: 'group_msg', ...stamp(context, session), group: command.group, text: command.text}, applied);
 	const reached = context.router.publish({kind: 'users', users: members, except: session}, message);
 	const recipients = context.router.sessionCount(session.user) > 1 ? reached - 1 : reached;
 	return {type: 'ok', command: 'group_msg', text: `sent to #${command.group} (${plural(recipients, 'other member')} online)`, message, recipients};
