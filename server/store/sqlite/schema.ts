@@ -16,6 +16,8 @@ from `first_id`). A conversation's last seq is not written per message: it is th
 `meta.scan_from` is the first log id that may not be in `runs` yet: the tail re-read on open.
 A DM conversation dropped with a forgotten user keeps its row (its seq goes on) and is left out of
 `dmPartners` while its last seq is at most `unlisted_through`.
+`conversations.name` has no index (v3): every name is read into memory on open, where the store
+looks them up; a conversation's row is written once, with the next cid, so the table only appends.
 */
 const migrations: readonly string[] = [
 	`CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -53,6 +55,18 @@ const migrations: readonly string[] = [
 	CREATE INDEX undelivered_by_user ON undelivered(user, msgid);`,
 	// A DM conversation dropped with a forgotten user is not listed while its last seq is at most this.
 	'ALTER TABLE conversations ADD COLUMN unlisted_through INTEGER NOT NULL DEFAULT 0;',
+	// No UNIQUE index on `name`: a new DM pair per message put a random-position B-tree insert (and a
+	// dirty page to commit) behind nearly every message. Names are unique in memory (all are loaded on
+	// open), and new rows only ever append in cid order.
+	`CREATE TABLE conversations_v3(
+		cid INTEGER PRIMARY KEY,
+		name TEXT NOT NULL,
+		floor INTEGER NOT NULL DEFAULT 0,
+		last_id INTEGER NOT NULL DEFAULT 0,
+		unlisted_through INTEGER NOT NULL DEFAULT 0);
+	INSERT INTO conversations_v3(cid, name, floor, last_id, unlisted_through) SELECT cid, name, floor, last_id, unlisted_through FROM conversations;
+	DROP TABLE conversations;
+	ALTER TABLE conversations_v3 RENAME TO conversations;`,
 ];
 
 /** The schema version this code writes; `migrations[n - 1]` takes a database from version n - 1 to n. */

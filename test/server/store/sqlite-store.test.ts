@@ -386,6 +386,38 @@ describe('SqliteStore', () => {
 		expect(await second.lastSeq(ab)).toBe(1);
 	});
 
+	it('opens a store of schema version 2 (conversation names indexed UNIQUE) and migrates it', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		const first = await SqliteStore.open({file});
+		await first.append(ab, dm('alice', 'bob', 'old'));
+		await first.append(ab, dm('bob', 'alice', 'older'));
+		await first.close();
+		const db = new Database(file);
+		db.exec(`CREATE TABLE v2(cid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, floor INTEGER NOT NULL DEFAULT 0, last_id INTEGER NOT NULL DEFAULT 0,
+			unlisted_through INTEGER NOT NULL DEFAULT 0);
+			INSERT INTO v2 SELECT cid, name, floor, last_id, unlisted_through FROM conversations;
+			DROP TABLE conversations;
+			ALTER TABLE v2 RENAME TO conversations;`);
+		db.pragma('user_version = 2');
+		expect(db.prepare('SELECT count(*) FROM sqlite_schema WHERE type = \'index\' AND tbl_name = \'conversations\'').pluck().get()).toBe(1);
+		db.close();
+		const second = await openKept({file});
+		expect((await second.history(ab, {limit: 10})).messages.map(message => message.text)).toEqual(['old', 'older']);
+		expect(await second.dmPartners('alice', 10)).toEqual([{partner: 'bob', conversation: ab, lastSeq: 2}]);
+		const ac = dmConversationId('alice', 'carol');
+		await second.append(ac, dm('alice', 'carol', 'new'));
+		await second.append(ab, dm('alice', 'bob', 'newer'));
+		await second.close();
+		const migrated = new Database(file, {readonly: true});
+		expect(migrated.pragma('user_version', {simple: true})).toBe(3);
+		expect(migrated.prepare('SELECT count(*) FROM sqlite_schema WHERE type = \'index\' AND tbl_name = \'conversations\'').pluck().get()).toBe(0);
+		expect(migrated.prepare('SELECT name FROM conversations ORDER BY cid').pluck().all()).toEqual([ab, ac]);
+		migrated.close();
+		const third = await openKept({file});
+		expect((await third.history(ab, {limit: 10})).messages.map(message => message.text)).toEqual(['old', 'older', 'newer']);
+		expect(await third.lastSeq(ac)).toBe(1);
+	});
+
 	it.each(['thread', 'inline'] as const)('rejects writes that cannot be committed, forgets them, and goes on serving (%s writer)', async writer => {
 		const file = path.join(tempDir(), 'natter.db');
 		// A database that may not grow past 40 pages: a full disk.
