@@ -176,11 +176,15 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		if (!admission.ok) {
 			// One line both modes can read (a JSON client parses it, a person reads it), then close.
 			guard.refusedLog.note({remote, reason: admission.reason});
+			// Closed as soon as the line is handed to the kernel: a flood of refused connections must not hold descriptors.
 			stream.on('error', () => {});
-			stream.end(`${JSON.stringify({type: 'bye', reason: 'too_many_connections', text: admission.message})}\n`);
-			setTimeout(() => {
+			const cut = setTimeout(() => {
 				stream.destroy();
 			}, 2000).unref();
+			stream.end(`${JSON.stringify({type: 'bye', reason: 'too_many_connections', text: admission.message})}\n`, () => {
+				clearTimeout(cut);
+				stream.destroy();
+			});
 			return;
 		}
 

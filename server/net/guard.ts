@@ -23,7 +23,7 @@ export type GuardLimits = {
 	/** Lines per second per user over all their sessions (0: none). Default 2 × the session rate. */
 	readonly userRate: number;
 	readonly userBurst: number;
-	/** Login checks waiting for a bcrypt worker, server-wide (0: none). Default 256. */
+	/** Login checks waiting for a bcrypt worker, server-wide (0: none). Default 64: at cost 12 (~0.3 s a check) on one worker the last one still starts well inside the 30 s login timeout. */
 	readonly maxQueuedLogins: number;
 	/** Login checks waiting or running per address (0: none). Default 4. */
 	readonly maxPendingLoginsPerAddress: number;
@@ -42,7 +42,7 @@ export const defaultGuardLimits = {
 	connectionWindowMs: defaultAddressLimits.windowMs,
 	exemptAddresses: defaultExemptAddresses,
 	maxSessionsPerUser: defaultMaxSessions,
-	maxQueuedLogins: 256,
+	maxQueuedLogins: 64,
 	maxPendingLoginsPerAddress: defaultAddressLimits.maxPendingLogins,
 	accountMaxFailures: defaultAccountThrottle.maxFailures,
 	accountWindowMs: defaultAccountThrottle.windowMs,

@@ -2,13 +2,13 @@ import {describe, expect, test} from 'vitest';
 import {parseServeSettings} from '../../source/commands/serve.js';
 
 describe('natter serve: the limit flags', () => {
-	test('defaults: 16 connections and 32 new per 10 min per address, loopback exempt, 10 sessions, 256 queued logins, 10 000 groups, 100 per user', () => {
+	test('defaults: 16 connections and 32 new per 10 min per address, loopback exempt, 10 sessions, 64 queued logins, 10 000 groups, 100 per user', () => {
 		expect(parseServeSettings({}).limits).toEqual({
 			maxConnectionsPerAddress: 16,
 			newConnectionsPerAddress: 32,
 			exemptAddresses: ['127.0.0.0/8', '::1'],
 			maxSessionsPerUser: 10,
-			maxQueuedLogins: 256,
+			maxQueuedLogins: 64,
 			maxGroups: 10_000,
 			maxGroupsPerUser: 100,
 		});
