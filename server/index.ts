@@ -7,6 +7,7 @@ import {silentLogger, type Logger} from './log.js';
 import {Connection, type ConnectionContext} from './net/connection.js';
 import {checkPlaintextAllowed, createListener, loadTlsPair, tlsMinVersion, type TlsFiles} from './net/listener.js';
 import {defaultPoolSize} from './auth/bcrypt-pool.js';
+import {fdReserve, openFileLimit} from './net/fd-limit.js';
 import {ConnectionGuard, guardLimits, type GuardLimits} from './net/guard.js';
 import {defaultFailureDelay, LoginThrottle, type FailureDelay} from './net/login-throttle.js';
 import {ServerCounters} from './ops/counters.js';
@@ -143,6 +144,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		checkConcurrency: options.authWorkers ?? defaultPoolSize(),
 		logger,
 	});
+	const fileLimit = openFileLimit();
 	const context: ConnectionContext = {
 		guard,
 		nextId: () => ++lastConnectionId,
@@ -189,6 +191,10 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		}
 
 		connections.add(new Connection(stream, context, remote, admission.lease));
+		if (fileLimit !== undefined && connections.size >= fileLimit - fdReserve) {
+			// Past the descriptor limit the OS drops new connections unseen (libuv accepts and closes them): say so, once per burst.
+			guard.acceptErrorLog.note({code: 'EMFILE', connections: connections.size, limit: fileLimit, message: 'connections near the open-file limit (ulimit -n): new ones may be dropped unseen'});
+		}
 	};
 
 	// allowHalfOpen: a client that sends its commands and then shuts its side still gets every reply.
