@@ -1,4 +1,5 @@
 import net from 'node:net';
+import {monitorEventLoopDelay} from 'node:perf_hooks';
 import type {Duplex} from 'node:stream';
 import {Authenticator} from './auth/authenticator.js';
 import {ChatCore, defaultCoreLimits} from './core/chat-core.js';
@@ -138,6 +139,9 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 	const connections = new Set<Connection>();
 	let lastConnectionId = 0;
 	const counters = new ServerCounters();
+	// The event loop's worst stalls over the server's life, for the `stopped` line (and so the bench).
+	const loopDelay = monitorEventLoopDelay({resolution: 10});
+	loopDelay.enable();
 	const guard = new ConnectionGuard({
 		limits: guardLimits(options.rate ?? defaultServerOptions.rate, options.burst ?? defaultServerOptions.burst, options.limits ?? {}),
 		verify: async (user, password) => authenticator.verify(user, password),
@@ -284,9 +288,12 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		await authenticator.close();
 		await store.close();
 		const stats = storeStatsOf(store);
+		loopDelay.disable();
 		logger.log('info', 'stopped', {
 			connections: open.length,
-			...(stats ? {commits: stats.commits, rows_written: stats.rowsWritten, longest_commit_ms: Math.round(stats.longestCommitMs * 100) / 100} : {}),
+			...(stats ? {commits: stats.commits, rows_written: stats.rowsWritten, longest_commit_ms: Math.round(stats.longestCommitMs * 100) / 100, longest_index_ms: Math.round(stats.longestIndexMs * 100) / 100} : {}),
+			loop_delay_p99_ms: Math.round(loopDelay.percentile(99) / 10_000) / 100,
+			loop_delay_max_ms: Math.round(loopDelay.max / 10_000) / 100,
 		});
 	};
 
