@@ -10,6 +10,7 @@ import {checkPlaintextAllowed, createListener, loadTlsPair, tlsMinVersion, type 
 import {defaultPoolSize} from './auth/bcrypt-pool.js';
 import {fdReserve, openFileLimit} from './net/fd-limit.js';
 import {ConnectionGuard, guardLimits, type GuardLimits} from './net/guard.js';
+import type {AddressLease} from './net/address-limits.js';
 import {defaultFailureDelay, LoginThrottle, type FailureDelay} from './net/login-throttle.js';
 import {ServerCounters} from './ops/counters.js';
 import {createRegistry, startMetricsServer, type MetricsServer} from './ops/metrics.js';
@@ -172,13 +173,14 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 	};
 
 	let closing: Promise<void> | undefined;
-	const handle = (stream: Duplex, remote = 'local') => {
+	const handle = (stream: Duplex, remote = 'local', admitted?: AddressLease) => {
 		if (closing) {
+			admitted?.release();
 			stream.destroy();
 			return;
 		}
 
-		const admission = guard.addresses.admit(remote);
+		const admission = admitted ? {ok: true as const, lease: admitted} : guard.addresses.admit(remote);
 		if (!admission.ok) {
 			// One line both modes can read (a JSON client parses it, a person reads it), then close.
 			guard.refusedLog.note({remote, reason: admission.reason});
@@ -206,10 +208,21 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		...(options.tls && tlsPair ? {tls: {files: options.tls, pair: tlsPair}} : {}),
 		handshakeTimeoutMs: options.loginTimeoutMs ?? defaultServerOptions.loginTimeoutMs,
 		logger,
-	}, socket => {
+		// With TLS the per-address caps are checked before the handshake, so refused floods cost no handshakes.
+		admit(raw) {
+			const remote = raw.remoteAddress ?? 'unknown';
+			const admission = guard.addresses.admit(remote);
+			if (!admission.ok) {
+				guard.refusedLog.note({remote, reason: admission.reason});
+				return undefined;
+			}
+
+			return admission.lease;
+		},
+	}, (socket, lease) => {
 		socket.setNoDelay(true);
 		socket.setKeepAlive(true, keepAliveDelayMs);
-		handle(socket, `${socket.remoteAddress ?? 'unknown'}`);
+		handle(socket, `${socket.remoteAddress ?? 'unknown'}`, lease as AddressLease | undefined);
 	});
 	listener.on('error', (error: NodeJS.ErrnoException) => {
 		if (error.code === 'EMFILE' || error.code === 'ENFILE') {

@@ -4,6 +4,7 @@ import {readFile} from 'node:fs/promises';
 import net from 'node:net';
 import tls from 'node:tls';
 import {certificateFingerprint, formatFingerprint} from '../../source/tls/fingerprint.js';
+import {BurstLog} from './burst-log.js';
 import type {Logger} from '../log.js';
 
 /** The certificate (a PEM, chain allowed: leaf first) and private key files a TLS server reads, at start and on reload. */
@@ -122,14 +123,23 @@ export type ListenerOptions = {
 	/** A TLS client must finish its handshake within this. */
 	readonly handshakeTimeoutMs: number;
 	readonly logger: Logger;
+	/**
+	With TLS, asked for each raw connection before its handshake: a lease to hand on to `onSocket`,
+	or undefined to close it at once (so a flood of handshakes from one address is refused
+	before it costs any). Released by the listener if the handshake never finishes.
+	*/
+	readonly admit?: (raw: net.Socket) => Lease | undefined;
 };
+
+/** What `admit` gives: released when the connection closes. */
+export type Lease = {release(): void};
 
 /**
 The accepting socket: plain TCP, or (with a certificate) TLS ≥ 1.2 on the same port for every
 mode: `onSocket` gets each client once its handshake is done, a plain `net.Socket` or a
 `tls.TLSSocket`, both duplex streams the connection code treats alike.
 */
-export function createListener(options: ListenerOptions, onSocket: (socket: net.Socket) => void): Listener {
+export function createListener(options: ListenerOptions, onSocket: (socket: net.Socket, lease?: Lease) => void): Listener {
 	const {logger} = options;
 	// allowHalfOpen: a client that sends its commands and then shuts its side still gets every reply.
 	if (!options.tls) {
@@ -147,6 +157,9 @@ export function createListener(options: ListenerOptions, onSocket: (socket: net.
 	let {pair} = options.tls;
 	/** Raw sockets whose handshake is not done, by `address|port` (what the TLS socket reports too). */
 	const handshaking = new Map<string, net.Socket>();
+	/** Leases of raw sockets still in their handshake. */
+	const leases = new WeakMap<net.Socket, Lease>();
+	const handedOn = new WeakSet<net.Socket>();
 	const keyOf = (socket: net.Socket) => `${socket.remoteAddress ?? ''}|${socket.remotePort ?? ''}`;
 	const server = tls.createServer({
 		// Not half-open during the handshake: a peer that hangs up mid-handshake is closed at once
@@ -157,23 +170,47 @@ export function createListener(options: ListenerOptions, onSocket: (socket: net.
 		minVersion: tlsMinVersion,
 		handshakeTimeout: options.handshakeTimeoutMs,
 	}, (socket: tls.TLSSocket) => {
-		handshaking.delete(keyOf(socket));
+		const key = keyOf(socket);
+		const raw = handshaking.get(key);
+		handshaking.delete(key);
 		// From here on half-open like plain TCP: a client that sends its commands and then shuts its side still gets every reply.
 		socket.allowHalfOpen = true;
-		onSocket(socket);
+		const lease = raw ? leases.get(raw) : undefined;
+		if (raw) {
+			handedOn.add(raw);
+		}
+
+		onSocket(socket, lease);
 	});
 	server.on('connection', (raw: net.Socket) => {
+		if (options.admit) {
+			const lease = options.admit(raw);
+			if (!lease) {
+				raw.destroy();
+				return;
+			}
+
+			leases.set(raw, lease);
+		}
+
 		const key = keyOf(raw);
 		handshaking.set(key, raw);
 		raw.once('close', () => {
 			if (handshaking.get(key) === raw) {
 				handshaking.delete(key);
 			}
+
+			// A handshake that never finished gives its place back; a finished one is the connection's to release.
+			if (!handedOn.has(raw)) {
+				leases.get(raw)?.release();
+			}
 		});
 	});
+	// A plaintext client on the TLS port, a client that distrusts the certificate, a scanner, a
+	// handshake timeout, a refused connection: logged once per burst, with a count, not once each.
+	const failures = new BurstLog(logger, 'warn', 'tls_failed');
 	server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
-		// A plaintext client on the TLS port, a client that distrusts the certificate, a scanner, a handshake timeout.
-		logger.log('warn', 'tls_failed', {addr: socket.remoteAddress ?? 'unknown', message: error.code ?? error.message});
+		failures.note({addr: socket.remoteAddress ?? 'unknown', message: error.code ?? error.message});
 	});
 	return {
 		server,

@@ -237,6 +237,32 @@ describe('a TLS server', () => {
 	});
 });
 
+describe('per-address caps with TLS', () => {
+	it('refuses a connection past the cap before its handshake, and gives the place back when a handshake is abandoned', async () => {
+		const files = await pairFiles(first, `capped${++serverCount}`);
+		const logger = new RecordingLogger();
+		const server = await startTestServer({tls: files, data: ':memory:', logger, limits: {maxConnectionsPerAddress: 2, exemptAddresses: []}});
+		toClose.push(server);
+		// Two raw TCP connections that never start their handshake hold both places.
+		const idle = await Promise.all([0, 1].map(async () => {
+			const socket = net.connect({host: server.host, port: server.port});
+			await once(socket, 'connect');
+			return socket;
+		}));
+		const refused = net.connect({host: server.host, port: server.port});
+		refused.on('error', () => {});
+		// Closed at once, before any handshake: no bytes, just the close.
+		await once(refused, 'close');
+		expect(await logger.waitFor(entry => entry.event === 'connection_refused')).toBeDefined();
+		// An abandoned handshake frees its place: a real client gets in.
+		idle[0]!.destroy();
+		await once(idle[0]!, 'close');
+		const alice = await login(server, pin(first));
+		expect(alice).toBeDefined();
+		idle[1]!.destroy();
+	});
+});
+
 describe('the loopback rule', () => {
 	it('knows loopback from the rest', async () => {
 		for (const host of ['127.0.0.1', '127.3.4.5', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) {
