@@ -201,3 +201,12 @@ export async function loginJson(port: number, user: string, password: string, re
 	await client.waitForEvent(event => event.type === 'login_ok');
 	return client;
 }
+
+let lastCommandId = 0;
+
+/** Sends a slash-command over JSON mode and resolves with its reply (`ok` or `error`, matched by id). */
+export async function jsonCommand(client: LineSocket, line: string): Promise<ServerEvent> {
+	const id = `cmd-${++lastCommandId}`;
+	client.sendJson({type: 'command', id, line});
+	return client.waitForEvent(event => (event.type === 'ok' || event.type === 'error') && event.id === id);
+}

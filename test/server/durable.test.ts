@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {ChatMessage, ServerEvent} from '../../source/protocol/index.js';
-import {LineSocket, loginJson, loginText} from '../helpers/line-socket.js';
+import {LineSocket, loginJson, loginText, jsonCommand} from '../helpers/line-socket.js';
 import {spawnServe, type ServeProcess} from '../helpers/serve-process.js';
 import {testUsers, usersFileText} from '../helpers/test-server.js';
 
@@ -47,14 +47,7 @@ async function login(port: number, user: keyof typeof testUsers, resume?: Record
 	return client;
 }
 
-let nextId = 0;
-
-/** Sends a command and resolves with its reply. */
-async function command(client: LineSocket, line: string): Promise<ServerEvent> {
-	const id = `c${++nextId}`;
-	client.sendJson({type: 'command', id, line});
-	return client.waitForEvent(event => (event.type === 'ok' || event.type === 'error') && event.id === id);
-}
+const command = jsonCommand;
 
 async function history(client: LineSocket, line: string): Promise<ChatMessage[]> {
 	const reply = await command(client, line);

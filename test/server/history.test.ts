@@ -1,6 +1,6 @@
 import {beforeEach, describe, expect, it} from 'vitest';
 import type {ServerEvent} from '../../source/protocol/index.js';
-import {loginJson, type LineSocket} from '../helpers/line-socket.js';
+import {loginJson, type LineSocket, jsonCommand} from '../helpers/line-socket.js';
 import {serverFixture} from '../helpers/server-fixture.js';
 import {testUsers, type TestServer} from '../helpers/test-server.js';
 
@@ -18,13 +18,7 @@ async function login(user: keyof typeof testUsers): Promise<LineSocket & {loginO
 	return Object.assign(client, {loginOk});
 }
 
-let nextId = 0;
-
-async function command(client: LineSocket, line: string): Promise<ServerEvent> {
-	const id = ++nextId;
-	client.sendJson({type: 'command', id, line});
-	return client.waitForEvent(event => (event.type === 'ok' || event.type === 'error') && event.id === id);
-}
+const command = jsonCommand;
 
 describe('read markers over the wire', () => {
 	it('two sessions of one user agree on unread counts, and an older marker does not move it back', async () => {

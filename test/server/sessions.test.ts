@@ -1,7 +1,7 @@
 import {readFile, writeFile} from 'node:fs/promises';
 import {beforeEach, describe, expect, it} from 'vitest';
 import type {ServerEvent} from '../../source/protocol/index.js';
-import {loginJson, loginText, type LineSocket} from '../helpers/line-socket.js';
+import {loginJson, loginText, type LineSocket, jsonCommand} from '../helpers/line-socket.js';
 import {serverFixture} from '../helpers/server-fixture.js';
 import {testHash, testUsers, type TestServer} from '../helpers/test-server.js';
 
@@ -26,13 +26,7 @@ async function json(user: string, password: string): Promise<LineSocket> {
 	return fixture.keep(await loginJson(server.port, user, password));
 }
 
-let nextId = 0;
-
-async function command(client: LineSocket, line: string): Promise<ServerEvent> {
-	const id = ++nextId;
-	client.sendJson({type: 'command', id, line});
-	return client.waitForEvent(event => (event.type === 'ok' || event.type === 'error') && event.id === id);
-}
+const command = jsonCommand;
 
 describe('/sessions and /logout_others', () => {
 	it('lists the user\'s own sessions with mode, address and since, and ends the others', async () => {
