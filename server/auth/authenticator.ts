@@ -147,6 +147,12 @@ export class Authenticator {
 
 	/** Only a valid name finds a user: lower-casing alone would let the Kelvin sign stand for 'k'. */
 	#lookUp(name: string): string | undefined {
+		// A key is a valid, normalized name: an exact hit needs neither check.
+		const hit = this.#users.get(name);
+		if (hit !== undefined) {
+			return hit;
+		}
+
 		return nameProblem(name, 'user') === undefined ? this.#users.get(normalizeName(name)) : undefined;
 	}
 

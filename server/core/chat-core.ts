@@ -59,13 +59,25 @@ export class ChatCore {
 
 	constructor(options: ChatCoreOptions) {
 		const now = options.now ?? (() => new Date());
+		let lastTime = Number.NaN;
+		let lastText = '';
 		this.#context = {
 			router: options.router ?? new LocalRouter(),
 			store: options.store,
 			msgids: new MsgidFactory(() => now().getTime()),
 			limits: {...defaultCoreLimits, ...options.limits},
 			isRegistered: options.isRegistered,
-			timestamp: () => now().toISOString(),
+			timestamp: () => {
+				// Many messages share a millisecond: its ISO text is made once.
+				const date = now();
+				const time = date.getTime();
+				if (time !== lastTime) {
+					lastTime = time;
+					lastText = date.toISOString();
+				}
+
+				return lastText;
+			},
 		};
 	}
 

@@ -258,29 +258,40 @@ export class Connection implements SessionSink, DialectHost {
 	}
 
 	/**
-	Writes `reply` once it is there and every reply queued before it is written, so a session's
-	replies keep the order of its commands while several commands wait for their commits.
+	Writes `reply` (with `id`, when given) once it is there and every reply queued before it is
+	written, so a session's replies keep the order of its commands while several commands wait
+	for their commits. With nothing queued before it, it is written as soon as it is there.
 	*/
-	async #inOrder(reply: Promise<ServerEvent>, after?: (event: ServerEvent) => void): Promise<void> {
+	#inOrder(reply: Promise<ServerEvent>, id?: RequestId, after?: (event: ServerEvent) => void): Promise<void> {
+		const previous = this.#queued === 0 ? undefined : this.#replies;
 		this.#queued++;
-		const previous = this.#replies;
-		const written = (async () => {
-			let event: ServerEvent;
-			try {
-				event = await reply;
-			} catch (error) {
-				this.#context.logger.log('error', 'error', {conn: this.id, user: this.user || undefined, during: 'command', message: error instanceof Error ? error.message : String(error)});
-				event = {type: 'error', code: 'server_error', message: 'the server failed to carry this out'};
-			}
-
-			await previous;
+		const write = (event: ServerEvent): void => {
 			this.#queued--;
-			this.#transport.write(this.#dialect.encoder.encode(event));
-			after?.(event);
-		})();
+			try {
+				this.#transport.write(this.#dialect.encoder.encode(event));
+				after?.(event);
+			} catch (error) {
+				// As a failing frame handler: logged and answered, never left as an unhandled rejection.
+				this.#context.logger.log('error', 'error', {conn: this.id, user: this.user || undefined, during: 'command', message: error instanceof Error ? error.message : String(error)});
+				this.error('server_error', 'the server failed to carry this out');
+			}
+		};
+
+		const written = reply.then(id === undefined ? undefined : event => ({...event, id}), (error: unknown) => {
+			this.#context.logger.log('error', 'error', {conn: this.id, user: this.user || undefined, during: 'command', message: error instanceof Error ? error.message : String(error)});
+			return {type: 'error', code: 'server_error', message: 'the server failed to carry this out'} as const;
+		}).then(previous === undefined ? write : async event => previous.then(() => {
+			write(event);
+		}));
 		this.#replies = written;
 		return written;
 	}
+
+	readonly #afterExit = (event: ServerEvent): void => {
+		if (event.type === 'ok') {
+			this.#closeWith('exit');
+		}
+	};
 
 	sendText(text: string): void {
 		this.#transport.write(text);
@@ -320,7 +331,8 @@ export class Connection implements SessionSink, DialectHost {
 		this.#dialect = dialect;
 	}
 
-	async command(line: string, id?: RequestId): Promise<void> {
+	/** Nothing (the next line may start at once) when the command's write is already with the store, else when it may. */
+	command(line: string, id?: RequestId): void | Promise<void> {
 		const parsed = parseCommand(line);
 		if (!parsed.ok) {
 			this.error(parsed.error.code, parsed.error.message, id);
@@ -329,25 +341,33 @@ export class Connection implements SessionSink, DialectHost {
 
 		this.#context.counters.command(parsed.command.type);
 		const {command} = parsed;
-		let signal!: () => void;
-		const applied = new Promise<void>(resolve => {
-			signal = resolve;
+		let applied = false;
+		let release: (() => void) | undefined;
+		const execution = this.#context.core.execute(this, command, () => {
+			applied = true;
+			release?.();
 		});
-		const execution = this.#context.core.execute(this, command, signal);
-		const written = this.#inOrder(execution.then(reply => (id === undefined ? reply : {...reply, id})), event => {
-			if (command.type === 'exit' && event.type === 'ok') {
-				this.#closeWith('exit');
-			}
-		});
+		const written = this.#inOrder(execution, id, command.type === 'exit' ? this.#afterExit : undefined);
 		// The next line may start once this command's write is with the store (its reply waits its
 		// turn), so a pipelining client gets many commands into one commit, not one per turn.
-		return this.#queued >= maxCommandsInFlight ? written : Promise.race([applied, written]);
+		if (this.#queued >= maxCommandsInFlight) {
+			return written;
+		}
+
+		if (applied) {
+			return;
+		}
+
+		return new Promise<void>((resolve, reject) => {
+			release = resolve;
+			written.then(resolve, reject);
+		});
 	}
 
 	async markRead(conversation: ConversationName, seq: number | undefined, id?: RequestId): Promise<void> {
 		this.#context.counters.command('read');
 		const execution = this.#context.core.execute(this, seq === undefined ? {type: 'read', conversation} : {type: 'read', conversation, seq});
-		return this.#inOrder(execution.then(reply => (id === undefined ? reply : {...reply, id})));
+		return this.#inOrder(execution, id);
 	}
 
 	async login(name: string, password: string, options: {readonly id?: RequestId; readonly resume?: ResumePoints}): Promise<void> {

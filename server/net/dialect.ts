@@ -17,7 +17,7 @@ export type DialectHost = {
 	/** Checks the password (throttled), attaches the session, replies, then sends what it missed. */
 	login(name: string, password: string, options: {readonly id?: RequestId; readonly resume?: ResumePoints}): Promise<void>;
 	/** Parses and runs one command line, then replies. */
-	command(line: string, id?: RequestId): Promise<void>;
+	command(line: string, id?: RequestId): void | Promise<void>;
 	markRead(conversation: ConversationName, seq: number | undefined, id?: RequestId): Promise<void>;
 	/** From now on this dialect reads and writes the connection. */
 	switchTo(dialect: Dialect): void;

@@ -288,13 +288,21 @@ export class Transport {
 		}
 
 		this.#busy = true;
-		result.catch((error: unknown) => {
-			this.#handler!.onFrameError(error);
-		}).finally(() => {
-			this.#busy = false;
-			this.#drainBacklog();
-		});
+		result.then(this.#frameDone, this.#frameFailed);
 	}
+
+	readonly #frameDone = (): void => {
+		this.#busy = false;
+		this.#drainBacklog();
+	};
+
+	readonly #frameFailed = (error: unknown): void => {
+		try {
+			this.#handler!.onFrameError(error);
+		} finally {
+			this.#frameDone();
+		}
+	};
 
 	#drainBacklog(): void {
 		while (!this.#busy && !this.#closing && this.#backlog.length > 0) {

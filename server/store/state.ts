@@ -131,7 +131,8 @@ export class ChatState {
 	/** The id the next appended message gets. */
 	nextId = 1;
 	readonly #groupsByUser = new Map<string, Set<string>>();
-	readonly #dmsByUser = new Map<string, Set<Conversation>>();
+	/** Each user's DM conversations, in the order they were (re)listed; a DM with oneself is there once. */
+	readonly #dmsByUser = new Map<string, Conversation[]>();
 	/** DM conversations dropped with a forgotten user: listed by `dmPartners` again once a message is appended. */
 	readonly #unlisted = new Set<Conversation>();
 
@@ -224,9 +225,12 @@ export class ChatState {
 
 		for (const user of pair) {
 			const mine = this.#dmsByUser.get(user);
-			mine?.delete(conversation);
-			if (mine?.size === 0) {
-				this.#dmsByUser.delete(user);
+			const index = mine === undefined ? -1 : mine.indexOf(conversation);
+			if (index >= 0) {
+				mine!.splice(index, 1);
+				if (mine!.length === 0) {
+					this.#dmsByUser.delete(user);
+				}
 			}
 		}
 
@@ -280,13 +284,16 @@ export class ChatState {
 	}
 
 	conversation(name: ConversationId): Conversation {
-		let conversation = this.conversations.get(name);
-		if (conversation === undefined) {
-			conversation = {name, key: 0, lastSeq: 0, floor: 0, lastId: 0, messages: [], ids: [], ats: []};
-			this.conversations.set(name, conversation);
-			const pair = dmPair(name);
-			if (pair !== undefined) {
-				this.#addDm(pair[0], conversation);
+		return this.conversations.get(name) ?? this.#create(name, [], [], []);
+	}
+
+	#create(name: ConversationId, messages: ChatMessage[], ids: number[], ats: number[]): Conversation {
+		const conversation: Conversation = {name, key: 0, lastSeq: 0, floor: 0, lastId: 0, messages, ids, ats};
+		this.conversations.set(name, conversation);
+		const pair = dmPair(name);
+		if (pair !== undefined) {
+			this.#addDm(pair[0], conversation);
+			if (pair[1] !== pair[0]) {
 				this.#addDm(pair[1], conversation);
 			}
 		}
@@ -311,12 +318,26 @@ export class ChatState {
 			}
 		}
 
-		const conversation = this.conversation(name);
+		const existing = this.conversations.get(name);
+		if (existing === undefined) {
+			// A new conversation's arrays start at their size (most hold few messages).
+			const message = stamp(draft, 1);
+			const id = this.nextId++;
+			const conversation = this.#create(name, [message], [id], [at]);
+			conversation.lastSeq = 1;
+			conversation.lastId = id;
+			mailbox?.push(message);
+			return {ok: true, message};
+		}
+
+		const conversation = existing;
 		if (this.#unlisted.size > 0 && this.#unlisted.delete(conversation)) {
 			const pair = dmPair(name);
 			if (pair !== undefined) {
 				this.#addDm(pair[0], conversation);
-				this.#addDm(pair[1], conversation);
+				if (pair[1] !== pair[0]) {
+					this.#addDm(pair[1], conversation);
+				}
 			}
 		}
 
@@ -465,12 +486,11 @@ export class ChatState {
 	}
 
 	#addDm(user: string, conversation: Conversation): void {
-		let mine = this.#dmsByUser.get(user);
+		const mine = this.#dmsByUser.get(user);
 		if (mine === undefined) {
-			mine = new Set();
-			this.#dmsByUser.set(user, mine);
+			this.#dmsByUser.set(user, [conversation]);
+		} else {
+			mine.push(conversation);
 		}
-
-		mine.add(conversation);
 	}
 }
