@@ -251,6 +251,9 @@ describe('groups are bounded and listings paged (hole 3)', () => {
 		expect(await run(bob, '/create_group b3')).toMatchObject({code: 'too_many_groups', message: 'the server holds 5 groups, the most it allows; join one of them (/groups)'});
 		expect(await run(bob, '/join_group a1')).toMatchObject({type: 'ok'});
 		expect(await run(bob, '/join_group a2')).toMatchObject({code: 'too_many_groups'});
+		// At the cap, a group one is already in, or one that does not exist, gets its own answer.
+		expect(await run(bob, '/join_group b1')).toMatchObject({code: 'already_member'});
+		expect(await run(bob, '/join_group zz')).toMatchObject({code: 'no_such_group'});
 	});
 
 	it('pages /groups (yours first) and /members, so no reply can get its own reader dropped', async () => {

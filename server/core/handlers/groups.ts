@@ -43,6 +43,16 @@ export const createGroup: Handler<{type: 'create_group'; group: string}> = async
 };
 
 export const joinGroup: Handler<{type: 'join_group'; group: string}> = async (context, session, {group}) => {
+	// Already in it, or no such group: say that, not that the user has too many groups.
+	const members = await context.store.members(group);
+	if (!members) {
+		return failure('join_group', 'no_such_group', `no group named #${group} (create it with /create_group ${group})`);
+	}
+
+	if (members.has(session.user)) {
+		return failure('join_group', 'already_member', `you are already in #${group}`);
+	}
+
 	const mine = await groupsPerUserProblem(context, session.user);
 	if (mine !== undefined) {
 		return failure('join_group', 'too_many_groups', mine);
