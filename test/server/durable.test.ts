@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process';
 import {mkdtemp, rm, writeFile, chmod, mkdir} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -176,6 +177,28 @@ describe('durable by default', () => {
 		expect(await alice.next()).toBe('error: no group named #nowhere');
 		alice.send('/history * 5000');
 		expect(await alice.next()).toBe('error: N must be from 1 to 1000, not 5000 (usage: /history <conversation> [before <seq>|after <seq>] [N])');
+	});
+});
+
+describe('backups', () => {
+	it('a copy taken with sqlite3 .backup while the server runs holds every message that got ok', async () => {
+		const dir = await tempDir();
+		const first = await serve(dir);
+		const alice = await login(first.port, 'alice');
+		for (let index = 1; index <= 20; index++) {
+			// eslint-disable-next-line no-await-in-loop
+			expect(await command(alice, `/broadcast backed up ${index}`)).toMatchObject({type: 'ok'});
+		}
+
+		const copy = path.join(dir, 'copy', 'natter.db');
+		await mkdir(path.dirname(copy));
+		const backup = spawnSync('sqlite3', [path.join(dir, 'natter.db'), `.backup ${copy}`], {encoding: 'utf8'});
+		expect(backup.stderr).toBe('');
+		expect(backup.status).toBe(0);
+		// The copy is a store of its own: a second server opens it while the first goes on.
+		const second = await serve(dir, '--data', copy);
+		const reader = await login(second.port, 'bob');
+		expect((await history(reader, '/history * 100')).map(message => message.text)).toEqual(Array.from({length: 20}, (_, index) => `backed up ${index + 1}`));
 	});
 });
 
