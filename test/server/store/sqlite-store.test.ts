@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
 import {setImmediate as nextTurn} from 'node:timers/promises';
 import {chmodSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync, closeSync} from 'node:fs';
 import path from 'node:path';
@@ -49,6 +49,33 @@ function countRows(file: string, sql: string): number {
 	}
 }
 
+/** Runs a fixture script under tsx; resolves with its first stdout line (what it committed) once it prints it. */
+async function startFixture(args: readonly string[], doing: string): Promise<{child: ChildProcess; exited: Promise<void>; line: string}> {
+	const child = spawn(process.execPath, ['--import', 'tsx', ...args], {cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe']});
+	let stderr = '';
+	child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+		stderr += chunk;
+	});
+	const exited = new Promise<void>(resolve => {
+		child.once('exit', () => {
+			resolve();
+		});
+	});
+	const line = await new Promise<string>((resolve, reject) => {
+		let stdout = '';
+		child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+			stdout += chunk;
+			if (stdout.includes('\n')) {
+				resolve(stdout.trim());
+			}
+		});
+		child.once('exit', code => {
+			reject(new Error(`the writer exited (${code}) before ${doing}: ${stderr}`));
+		});
+	});
+	return {child, exited, line};
+}
+
 describe('SqliteStore', () => {
 	it.each([50_000, 7])('keeps everything across close and reopen (index every %i messages)', async indexEvery => {
 		const file = path.join(tempDir(), 'natter.db');
@@ -82,28 +109,7 @@ describe('SqliteStore', () => {
 
 	it('loses nothing that resolved when the process is killed with SIGKILL', async () => {
 		const file = path.join(tempDir(), 'natter.db');
-		const child = spawn(process.execPath, ['--import', 'tsx', fixture, file, '1234', '500'], {cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe']});
-		let stderr = '';
-		child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-			stderr += chunk;
-		});
-		const exited = new Promise<void>(resolve => {
-			child.once('exit', () => {
-				resolve();
-			});
-		});
-		const line = await new Promise<string>((resolve, reject) => {
-			let stdout = '';
-			child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-				stdout += chunk;
-				if (stdout.includes('\n')) {
-					resolve(stdout.trim());
-				}
-			});
-			child.once('exit', code => {
-				reject(new Error(`the writer exited (${code}) before storing: ${stderr}`));
-			});
-		});
+		const {child, exited, line} = await startFixture([fixture, file, '1234', '500'], 'storing');
 		expect(line).toBe('stored 1234');
 		// While it runs, the file is its: a second writer is refused.
 		await expect(SqliteStore.open({file})).rejects.toThrow(`it is in use by process ${child.pid}`);
@@ -303,28 +309,7 @@ describe('SqliteStore', () => {
 
 	it('keeps a forgetUser that resolved when the process is killed with SIGKILL', async () => {
 		const file = path.join(tempDir(), 'natter.db');
-		const child = spawn(process.execPath, ['--import', 'tsx', forgetFixture, file, '4'], {cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe']});
-		let stderr = '';
-		child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-			stderr += chunk;
-		});
-		const exited = new Promise<void>(resolve => {
-			child.once('exit', () => {
-				resolve();
-			});
-		});
-		const line = await new Promise<string>((resolve, reject) => {
-			let stdout = '';
-			child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-				stdout += chunk;
-				if (stdout.includes('\n')) {
-					resolve(stdout.trim());
-				}
-			});
-			child.once('exit', code => {
-				reject(new Error(`the writer exited (${code}) before forgetting: ${stderr}`));
-			});
-		});
+		const {child, exited, line} = await startFixture([forgetFixture, file, '4'], 'forgetting');
 		expect(line).toBe('forgot dave');
 		child.kill('SIGKILL');
 		await exited;
