@@ -44,7 +44,7 @@ export async function resolveReadable(context: CoreContext, user: string, name: 
 }
 
 export function isResolved(value: ResolvedConversation | Reply): value is ResolvedConversation {
-	return 'id' in value && 'name' in value && !('type' in value);
+	return !('type' in value);
 }
 
 /** A store key as `viewer` spells it: `#g`, `@partner` or `*`. */

@@ -17,7 +17,6 @@ import {
 	type ServerEvent,
 } from '../../source/protocol/index.js';
 import type {ChatCore, LoginResult} from '../core/chat-core.js';
-import type {Reply} from '../core/context.js';
 import {Envelope} from '../core/envelope.js';
 import {HeldDeliveries} from '../core/held-deliveries.js';
 import type {SessionDescription, SessionSink} from '../core/session.js';
@@ -371,7 +370,7 @@ export class Connection implements SessionSink, DialectHost {
 	}
 
 	async login(name: string, password: string, options: {readonly id?: RequestId; readonly resume?: ResumePoints}): Promise<void> {
-		const {logger, limits, core} = this.#context;
+		const {logger, core} = this.#context;
 		const {id} = options;
 		const {guard} = this.#context;
 		const account = accountKey(name);

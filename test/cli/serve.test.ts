@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {LineSocket, loginJson, loginText} from '../helpers/line-socket.js';
-import {spawnServe, type ServeProcess} from '../helpers/serve-process.js';
+import {spawnServe, type ServeProcess, killServes} from '../helpers/serve-process.js';
 import {testHash, usersFileText} from '../helpers/test-server.js';
 
 const cli = path.resolve('dist/cli.js');
@@ -24,12 +24,7 @@ afterEach(async () => {
 		client.destroy();
 	}
 
-	for (const serve of running.splice(0)) {
-		if (serve.child.exitCode === null && serve.child.signalCode === null) {
-			serve.child.kill('SIGKILL');
-			await serve.exited;
-		}
-	}
+	await killServes(running);
 });
 
 async function serve(args: readonly string[], env: Record<string, string> = {}): Promise<ServeProcess> {

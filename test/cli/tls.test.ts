@@ -7,7 +7,7 @@ import {ChatConnection} from '../../source/client/connection.js';
 import {certificateFingerprint, formatFingerprint, normalizeFingerprint} from '../../source/tls/fingerprint.js';
 import {generateSelfSigned, type SelfSigned} from '../../source/tls/selfsigned.js';
 import {PipeProcess} from '../helpers/pipe-process.js';
-import {spawnServe, type ServeProcess} from '../helpers/serve-process.js';
+import {spawnServe, type ServeProcess, killServes} from '../helpers/serve-process.js';
 import {testUsers, usersFileText} from '../helpers/test-server.js';
 
 const cli = path.resolve('dist/cli.js');
@@ -37,12 +37,7 @@ afterEach(async () => {
 		pipe.kill();
 	}
 
-	for (const serve of running.splice(0)) {
-		if (serve.child.exitCode === null && serve.child.signalCode === null) {
-			serve.child.kill('SIGKILL');
-			await serve.exited;
-		}
-	}
+	await killServes(running);
 });
 
 function runCli(args: readonly string[], env: Record<string, string> = {}): {code: number; stdout: string; stderr: string} {

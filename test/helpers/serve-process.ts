@@ -86,3 +86,13 @@ export function spawnServe(args: readonly string[], env: Readonly<Record<string,
 		exited,
 	};
 }
+
+/** Kills (SIGKILL) every process of `processes` still running and waits for each; empties the list. */
+export async function killServes(processes: ServeProcess[]): Promise<void> {
+	await Promise.all(processes.splice(0).map(async serve => {
+		if (serve.child.exitCode === null && serve.child.signalCode === null) {
+			serve.child.kill('SIGKILL');
+			await serve.exited;
+		}
+	}));
+}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {ChatMessage, ServerEvent} from '../../source/protocol/index.js';
 import {LineSocket, loginJson, loginText, jsonCommand} from '../helpers/line-socket.js';
-import {spawnServe, type ServeProcess} from '../helpers/serve-process.js';
+import {spawnServe, type ServeProcess, killServes} from '../helpers/serve-process.js';
 import {testUsers, usersFileText} from '../helpers/test-server.js';
 
 const dirs: string[] = [];
@@ -17,13 +17,7 @@ afterEach(async () => {
 		client.destroy();
 	}
 
-	for (const server of servers.splice(0)) {
-		if (server.child.exitCode === null && server.child.signalCode === null) {
-			server.child.kill('SIGKILL');
-			// eslint-disable-next-line no-await-in-loop
-			await server.exited;
-		}
-	}
+	await killServes(servers);
 
 	await Promise.all(dirs.splice(0).map(async dir => rm(dir, {recursive: true, force: true})));
 });

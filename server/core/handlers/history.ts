@@ -1,6 +1,6 @@
 import {Buffer} from 'node:buffer';
 import {MAX_HISTORY_REPLY_BYTES, type ChatMessage} from '../../../source/protocol/index.js';
-import {failure, plural, type Handler} from '../context.js';
+import {plural, type Handler} from '../context.js';
 import {isResolved, resolveReadable} from '../conversations.js';
 
 /** Keeps the page under MAX_HISTORY_REPLY_BYTES of text, dropping from the far end of the paging direction. */
