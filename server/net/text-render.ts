@@ -4,10 +4,18 @@ function pad(value: number): string {
 	return value < 10 ? `0${value}` : String(value);
 }
 
-/** `[12:00:01]` in the server's local time, as text mode shows it. */
+let lastTs = '';
+let lastStamp = '';
+
+/** `[12:00:01]` in the server's local time, as text mode shows it (messages of one millisecond share their `ts`, so the last one is kept). */
 export function clockStamp(ts: string): string {
-	const date = new Date(ts);
-	return `[${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}]`;
+	if (ts !== lastTs) {
+		const date = new Date(ts);
+		lastStamp = `[${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}]`;
+		lastTs = ts;
+	}
+
+	return lastStamp;
 }
 
 /** An event as text mode prints it (docs/protocol.md, "Text mode"), without the newline. */
