@@ -8,6 +8,7 @@ import {
 	parseCommand,
 	PROTOCOL_VERSION,
 	type ByeReason,
+	type Command,
 	type ConversationName,
 	type ConversationSummary,
 	type ErrorCode,
@@ -22,7 +23,7 @@ import {HeldDeliveries} from '../core/held-deliveries.js';
 import type {SessionDescription, SessionSink} from '../core/session.js';
 import type {Logger} from '../log.js';
 import type {ServerCounters} from '../ops/counters.js';
-import type {Dialect, DialectHost} from './dialect.js';
+import type {Dialect, DialectHost, Render} from './dialect.js';
 import {exemptLease, type AddressLease} from './address-limits.js';
 import type {ConnectionGuard} from './guard.js';
 import type {LoginThrottle} from './login-throttle.js';
@@ -54,6 +55,12 @@ export type ConnectionContext = {
 	/** Per-address, per-user and per-account limits, and the login-check queue (guard.ts). */
 	readonly guard: ConnectionGuard;
 	readonly onClosed: (connection: Connection) => void;
+};
+
+/** A listener's own wire protocol (IRC): the dialect from the first byte, and its line limit. */
+export type ConnectionEdge = {
+	readonly dialect: (host: DialectHost) => Dialect;
+	readonly maxLineBytes: number;
 };
 
 /** Commands of one session waiting for their commits at once; past it the next line waits. */
@@ -141,15 +148,15 @@ export class Connection implements SessionSink, DialectHost {
 	/** Lines refused for flood control since the last one that was not. */
 	#refusedInARow = 0;
 
-	constructor(stream: Duplex, context: ConnectionContext, remote: string, address?: AddressLease) {
+	constructor(stream: Duplex, context: ConnectionContext, remote: string, address?: AddressLease, edge?: ConnectionEdge) {
 		this.id = context.nextId();
 		this.#context = context;
 		this.remote = remote;
 		this.#address = address ?? exemptLease(remote);
 		this.#bucket = new TokenBucket(context.limits.rate, context.limits.burst);
-		this.#dialect = new TextDialect(this);
+		this.#dialect = edge ? edge.dialect(this) : new TextDialect(this);
 		this.#transport = new Transport(stream, {
-			maxLineBytes: MAX_LINE_BYTES,
+			maxLineBytes: edge?.maxLineBytes ?? MAX_LINE_BYTES,
 			hardCapBytes: HARD_LINE_CAP_BYTES,
 			maxOutboundBytes: context.limits.maxOutboundBytes,
 			closeGraceMs: context.limits.closeGraceMs,
@@ -176,7 +183,9 @@ export class Connection implements SessionSink, DialectHost {
 			},
 		});
 		this.#armLoginTimer();
-		this.sendText(`natter ${context.version}, protocol ${PROTOCOL_VERSION}. Log in, or send a JSON object for JSON mode.\nUsername: `);
+		if (!edge) {
+			this.sendText(`natter ${context.version}, protocol ${PROTOCOL_VERSION}. Log in, or send a JSON object for JSON mode.\nUsername: `);
+		}
 	}
 
 	/** Resolves once the stream is closed. */
@@ -186,6 +195,10 @@ export class Connection implements SessionSink, DialectHost {
 
 	get version(): string {
 		return this.#context.version;
+	}
+
+	get usersOnline(): number {
+		return this.#context.core.onlineCount;
 	}
 
 	get loggedIn(): boolean {
@@ -232,8 +245,8 @@ export class Connection implements SessionSink, DialectHost {
 		return this.#transport.ready();
 	}
 
-	end(reason: ByeReason): void {
-		this.#closeWith(reason);
+	end(reason: ByeReason, text?: string): void {
+		this.#closeWith(reason, text);
 	}
 
 	describe(): SessionDescription {
@@ -261,13 +274,13 @@ export class Connection implements SessionSink, DialectHost {
 	written, so a session's replies keep the order of its commands while several commands wait
 	for their commits. With nothing queued before it, it is written as soon as it is there.
 	*/
-	#inOrder(reply: Promise<ServerEvent>, id?: RequestId, after?: (event: ServerEvent) => void): Promise<void> {
+	#inOrder(reply: Promise<ServerEvent>, id?: RequestId, after?: (event: ServerEvent) => void, render?: Render): Promise<void> {
 		const previous = this.#queued === 0 ? undefined : this.#replies;
 		this.#queued++;
 		const write = (event: ServerEvent): void => {
 			this.#queued--;
 			try {
-				this.#transport.write(this.#dialect.encoder.encode(event));
+				this.#transport.write(render ? render(event) : this.#dialect.encoder.encode(event));
 				after?.(event);
 			} catch (error) {
 				// As a failing frame handler: logged and answered, never left as an unhandled rejection.
@@ -338,15 +351,19 @@ export class Connection implements SessionSink, DialectHost {
 			return;
 		}
 
-		this.#context.counters.command(parsed.command.type);
-		const {command} = parsed;
+		return this.execute(parsed.command, undefined, id);
+	}
+
+	/** Runs a parsed command; its reply is written (by `render` when given) in command order. */
+	execute(command: Command, render?: Render, id?: RequestId): void | Promise<void> {
+		this.#context.counters.command(command.type);
 		let applied = false;
 		let release: (() => void) | undefined;
 		const execution = this.#context.core.execute(this, command, () => {
 			applied = true;
 			release?.();
 		});
-		const written = this.#inOrder(execution, id, command.type === 'exit' ? this.#afterExit : undefined);
+		const written = this.#inOrder(execution, id, command.type === 'exit' ? this.#afterExit : undefined, render);
 		// The next line may start once this command's write is with the store (its reply waits its
 		// turn), so a pipelining client gets many commands into one commit, not one per turn.
 		if (this.#queued >= maxCommandsInFlight) {
@@ -363,13 +380,27 @@ export class Connection implements SessionSink, DialectHost {
 		});
 	}
 
+	async run(command: Command): Promise<ServerEvent> {
+		this.#context.counters.command(command.type);
+		return this.#context.core.execute(this, command);
+	}
+
+	async respond(output: Promise<string>): Promise<void> {
+		let text = '';
+		const reply = output.then(value => {
+			text = value;
+			return {type: 'notice', text: ''} as const;
+		});
+		return this.#inOrder(reply, undefined, undefined, event => (event.type === 'error' ? this.#dialect.encoder.encode(event) : text));
+	}
+
 	async markRead(conversation: ConversationName, seq: number | undefined, id?: RequestId): Promise<void> {
 		this.#context.counters.command('read');
 		const execution = this.#context.core.execute(this, seq === undefined ? {type: 'read', conversation} : {type: 'read', conversation, seq});
 		return this.#inOrder(execution, id);
 	}
 
-	async login(name: string, password: string, options: {readonly id?: RequestId; readonly resume?: ResumePoints}): Promise<void> {
+	async login(name: string, password: string, options: {readonly id?: RequestId; readonly resume?: ResumePoints; readonly beforeAttach?: () => Promise<void>}): Promise<void> {
 		const {logger, core} = this.#context;
 		const {id} = options;
 		const {guard} = this.#context;
@@ -451,6 +482,25 @@ export class Connection implements SessionSink, DialectHost {
 
 			this.#userLease = lease;
 			guard.accounts.succeed(account, this.#address.key);
+			if (options.beforeAttach) {
+				// IRC's SASL: the password is right, but the session starts once the client ends its registration.
+				this.#armLoginTimer();
+				await Promise.race([options.beforeAttach(), new Promise<void>(resolve => {
+					if (this.#abort.signal.aborted) {
+						resolve();
+						return;
+					}
+
+					this.#abort.signal.addEventListener('abort', () => {
+						resolve();
+					}, {once: true});
+				})]);
+				clearTimeout(this.#loginTimer);
+				if (this.#transport.closing) {
+					return;
+				}
+			}
+
 			this.#loggedIn = true;
 			this.user = normalizeName(name);
 			this.#since = new Date().toISOString();
@@ -608,6 +658,7 @@ export class Connection implements SessionSink, DialectHost {
 
 	#onClose(reason: string): void {
 		clearTimeout(this.#loginTimer);
+		this.#dialect.closed?.();
 		this.#abort.abort();
 		this.#leaveCore();
 		this.#address.release();
