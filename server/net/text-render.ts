@@ -22,15 +22,21 @@ export function clockStamp(ts: string): string {
 export function renderTextLine(event: ServerEvent): string {
 	switch (event.type) {
 		case 'msg': {
-			return `${clockStamp(event.ts)} [private] ${event.from} -> ${event.to}: ${event.text}`;
+			return event.action
+				? `${clockStamp(event.ts)} [private] ${event.from} -> ${event.to}: * ${event.from} ${event.text}`
+				: `${clockStamp(event.ts)} [private] ${event.from} -> ${event.to}: ${event.text}`;
 		}
 
 		case 'broadcast': {
-			return `${clockStamp(event.ts)} [broadcast] ${event.from}: ${event.text}`;
+			return event.action
+				? `${clockStamp(event.ts)} [broadcast] * ${event.from} ${event.text}`
+				: `${clockStamp(event.ts)} [broadcast] ${event.from}: ${event.text}`;
 		}
 
 		case 'group_msg': {
-			return `${clockStamp(event.ts)} [#${event.group}] ${event.from}: ${event.text}`;
+			return event.action
+				? `${clockStamp(event.ts)} [#${event.group}] * ${event.from} ${event.text}`
+				: `${clockStamp(event.ts)} [#${event.group}] ${event.from}: ${event.text}`;
 		}
 
 		case 'membership': {

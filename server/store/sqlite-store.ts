@@ -107,7 +107,7 @@ export class SqliteStore implements ChatStore {
 	readonly #unlock: () => void;
 	readonly #file: string;
 	readonly #runs: RunTable;
-	readonly #logRows: Database.Statement<[string], {seq: number; msgid: string; ts: string; sender: string; text: string}>;
+	readonly #logRows: Database.Statement<[string], {seq: number; msgid: string; ts: string; sender: string; text: string; action: number}>;
 	readonly #historyMax: number;
 	readonly #historyDays: number;
 	readonly #indexEvery: number;
@@ -144,7 +144,7 @@ export class SqliteStore implements ChatStore {
 		this.#unlock = unlock;
 		this.#file = options.file;
 		this.#runs = new RunTable(db);
-		this.#logRows = db.prepare('SELECT seq, msgid, ts, sender, text FROM log WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq');
+		this.#logRows = db.prepare('SELECT seq, msgid, ts, sender, text, action FROM log WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq');
 		this.#historyMax = options.historyMax ?? DEFAULT_HISTORY_MAX;
 		this.#historyDays = options.historyDays ?? DEFAULT_HISTORY_DAYS;
 		this.#indexEvery = Math.max(1, options.indexEvery ?? defaultIndexEvery);
@@ -243,6 +243,10 @@ export class SqliteStore implements ChatStore {
 
 		const {message} = result;
 		batch.log.push(stored.lastId, stored.key, message.seq, at, message.msgid, message.ts, message.from, message.text);
+		if (message.action) {
+			batch.ops.push({kind: 'action', id: stored.lastId});
+		}
+
 		if (options?.undeliveredTo !== undefined) {
 			batch.ops.push({kind: 'undelivered', user: options.undeliveredTo, message});
 		}
@@ -450,7 +454,7 @@ export class SqliteStore implements ChatStore {
 		}
 
 		const rows = this.#logRows.all(JSON.stringify(ids));
-		return rows.map(row => messageOf(conversation.name, row.seq, row.msgid, row.ts, row.sender, row.text));
+		return rows.map(row => messageOf(conversation.name, row.seq, row.msgid, row.ts, row.sender, row.text, row.action === 1));
 	}
 
 	/** Starts an index catch-up step, or joins the one running. Resolves false when nothing was indexed. */

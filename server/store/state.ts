@@ -85,7 +85,12 @@ export function dmPair(conversation: ConversationId): readonly [string, string] 
 }
 
 /** Rebuilds a stored message from its parts (the SQLite rows keep no type, `to` or `group`: the conversation id tells them). */
-export function messageOf(conversation: ConversationId, seq: number, msgid: string, ts: string, from: string, text: string): ChatMessage {
+export function messageOf(conversation: ConversationId, seq: number, msgid: string, ts: string, from: string, text: string, action = false): ChatMessage {
+	const message = plainMessageOf(conversation, seq, msgid, ts, from, text);
+	return action ? {...message, action: true} : message;
+}
+
+function plainMessageOf(conversation: ConversationId, seq: number, msgid: string, ts: string, from: string, text: string): ChatMessage {
 	const sigil = conversation[0];
 	if (sigil === '#') {
 		return {type: 'group_msg', msgid, seq, ts, from, group: conversation.slice(1), text};
@@ -101,6 +106,12 @@ export function messageOf(conversation: ConversationId, seq: number, msgid: stri
 }
 
 function stamp(draft: MessageDraft, seq: number): ChatMessage {
+	const message = stampPlain(draft, seq);
+	// `/me`: a second shape only for actions, so ordinary messages keep theirs.
+	return draft.action ? {...message, action: true} : message;
+}
+
+function stampPlain(draft: MessageDraft, seq: number): ChatMessage {
 	switch (draft.type) {
 		case 'msg': {
 			return {type: 'msg', msgid: draft.msgid, seq, ts: draft.ts, from: draft.from, to: draft.to, text: draft.text};

@@ -19,7 +19,7 @@ function messageOf(event: ServerEvent): ChatMessage | undefined {
 		return event;
 	}
 
-	if (event.type === 'ok' && (event.command === 'msg' || event.command === 'broadcast' || event.command === 'group_msg')) {
+	if (event.type === 'ok' && (event.command === 'msg' || event.command === 'broadcast' || event.command === 'group_msg' || event.command === 'me')) {
 		return event.message;
 	}
 

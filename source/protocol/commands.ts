@@ -11,6 +11,12 @@ export type Command =
 	| {readonly type: 'join_group'; readonly group: string}
 	| {readonly type: 'group_msg'; readonly group: string; readonly text: string}
 	| {readonly type: 'leave_group'; readonly group: string}
+	/** IRC's JOIN: join the group, or create it when there is none. */
+	| {readonly type: 'join'; readonly group: string}
+	/** IRC's PART: `/leave_group` by another name. */
+	| {readonly type: 'part'; readonly group: string}
+	/** IRC's CTCP ACTION: `text` is something the sender does, in `conversation` (`#group`, `@user` or `*`). */
+	| {readonly type: 'me'; readonly conversation: ConversationName; readonly text: string}
 	| {readonly type: 'exit'}
 	| {readonly type: 'help'; readonly topic?: string}
 	| {readonly type: 'users'}
@@ -45,6 +51,9 @@ export const commandSpecs: readonly CommandSpec[] = [
 	{name: 'join_group', usage: '/join_group <group>', summary: 'join an existing group', args: ['group']},
 	{name: 'group_msg', usage: '/group_msg <group> <text>', summary: 'message every member of a group you are in', args: ['group', 'text']},
 	{name: 'leave_group', usage: '/leave_group <group>', summary: 'leave a group you are in', args: ['group']},
+	{name: 'join', usage: '/join <group>', summary: 'join a group, or create it when there is none (#group works too)', args: ['group']},
+	{name: 'part', usage: '/part <group>', summary: 'leave a group you are in, like /leave_group (#group works too)', args: ['group']},
+	{name: 'me', usage: '/me <conversation> <text>', summary: 'an action in #group, @user or *, shown as "* you <text>" (the TUI fills in the open conversation: /me <text>)', args: ['conversation', 'text']},
 	{name: 'users', usage: '/users', summary: 'who is online', args: []},
 	{name: 'groups', usage: '/groups [filter] [page]', summary: `groups with member counts, yours first and marked, ${GROUPS_PAGE_SIZE} a page; filter: only names containing it`, args: ['group', 'seq'], optional: 2},
 	{name: 'members', usage: '/members <group> [page]', summary: `the members of a group, ${MEMBERS_PAGE_SIZE} a page`, args: ['group', 'seq'], optional: 1},
@@ -141,13 +150,22 @@ export function parseCommand(line: string): ParseResult {
 			return usage();
 		}
 
-		if (kind === 'user' || kind === 'group') {
-			const problem = nameProblem(value, kind);
+		if (kind === 'conversation') {
+			const conversation = parseConversation(value);
+			if (!conversation.ok) {
+				return fail(value.startsWith('#') || value.startsWith('@') ? 'invalid_name' : 'bad_argument', `${conversation.message} (usage: ${spec.usage})`);
+			}
+
+			values.push(conversation.name);
+		} else if (kind === 'user' || kind === 'group') {
+			// IRC users write channels with their `#`.
+			const name = kind === 'group' && (spec.name === 'join' || spec.name === 'part') && value.startsWith('#') ? value.slice(1) : value;
+			const problem = nameProblem(name, kind);
 			if (problem) {
 				return fail('invalid_name', `${problem} (usage: ${spec.usage})`);
 			}
 
-			values.push(normalizeName(value));
+			values.push(normalizeName(name));
 		} else {
 			const topic = value.replace(/^\//, '').toLowerCase();
 			if (!specByName.has(topic)) {
@@ -324,8 +342,14 @@ function build(name: CommandName, [first = '', second = '']: readonly string[]):
 
 		case 'create_group':
 		case 'join_group':
-		case 'leave_group': {
+		case 'leave_group':
+		case 'join':
+		case 'part': {
 			return {type: name, group: first};
+		}
+
+		case 'me': {
+			return {type: 'me', conversation: first, text: second};
 		}
 
 		case 'groups':
@@ -368,8 +392,14 @@ export function formatCommand(command: Command): string {
 
 		case 'create_group':
 		case 'join_group':
-		case 'leave_group': {
+		case 'leave_group':
+		case 'join':
+		case 'part': {
 			return `/${command.type} ${command.group}`;
+		}
+
+		case 'me': {
+			return `/me ${command.conversation} ${command.text}`;
 		}
 
 		case 'members': {

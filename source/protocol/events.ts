@@ -14,6 +14,8 @@ type Stamped = {
 	readonly msgid: string;
 	readonly seq: number;
 	readonly ts: string;
+	/** `/me`: the text is an action of `from` (shown as `* alice waves`); absent on ordinary messages. */
+	readonly action?: true;
 };
 
 export type PrivateMessage = Stamped & {
@@ -107,8 +109,9 @@ type OkBase = {readonly type: 'ok'; readonly id?: RequestId; readonly text: stri
 
 export type OkReply =
 	/** `stored`: a `/msg` to an offline user, kept for their next login. */
-	| (OkBase & {readonly command: 'msg' | 'broadcast' | 'group_msg'; readonly message: ChatMessage; readonly recipients: number; readonly stored?: true})
-	| (OkBase & {readonly command: 'create_group' | 'join_group' | 'leave_group'; readonly group: string})
+	| (OkBase & {readonly command: 'msg' | 'broadcast' | 'group_msg' | 'me'; readonly message: ChatMessage; readonly recipients: number; readonly stored?: true})
+	/** `created`: `/join` made the group, which did not exist. */
+	| (OkBase & {readonly command: 'create_group' | 'join_group' | 'leave_group' | 'join' | 'part'; readonly group: string; readonly created?: true})
 	| (OkBase & {readonly command: 'users'; readonly users: readonly UserInfo[]})
 	/** One page of the listing: `page` of `pages` (1-based), `total` groups or members in all (after the filter). */
 	| (OkBase & {readonly command: 'groups'; readonly groups: readonly GroupInfo[]; readonly filter?: string; readonly page?: number; readonly pages?: number; readonly total?: number})

@@ -244,10 +244,33 @@ describe('parseCommand: what is not a command', () => {
 		expect(failure('/   ')).toEqual({code: 'unknown_command', message: 'missing command name after / (try /help)'});
 	});
 
-	test('the seed has no aliases: near misses are unknown', () => {
-		for (const line of ['/message bob hi', '/creategroup dev', '/join dev', '/quit', '/group-msg dev hi']) {
+	test('near misses are unknown (IRC\'s /join, /part and /me exist; /quit is the TUI\'s own)', () => {
+		for (const line of ['/message bob hi', '/creategroup dev', '/joins dev', '/quit', '/group-msg dev hi']) {
 			expect(failure(line).code).toBe('unknown_command');
 		}
+	});
+});
+
+describe('parseCommand: IRC habits', () => {
+	test('/join and /part take a group with or without its #, in any case', () => {
+		expect(parsed('/join #Ops')).toEqual({type: 'join', group: 'ops'});
+		expect(parsed('/JOIN ops')).toEqual({type: 'join', group: 'ops'});
+		expect(parsed('/part #ops')).toEqual({type: 'part', group: 'ops'});
+		expect(failure('/join ##ops').code).toBe('invalid_name');
+		expect(failure('/join #').code).toBe('invalid_name');
+		expect(failure('/part a b')).toEqual({code: 'usage', message: 'usage: /part <group>'});
+		// Only these two: /join_group keeps the seed's plain names.
+		expect(failure('/join_group #ops').code).toBe('invalid_name');
+	});
+
+	test('/me names the conversation, then the action, spaces kept', () => {
+		expect(parsed('/me #Dev waves  hello ')).toEqual({type: 'me', conversation: '#dev', text: 'waves  hello '});
+		expect(parsed('/me @Bob nods')).toEqual({type: 'me', conversation: '@bob', text: 'nods'});
+		expect(parsed('/me * yawns')).toEqual({type: 'me', conversation: '*', text: 'yawns'});
+		expect(failure('/me waves at bob')).toEqual({code: 'bad_argument', message: 'a conversation is #group, @user or * (usage: /me <conversation> <text>)'});
+		expect(failure('/me #dev')).toEqual({code: 'usage', message: 'usage: /me <conversation> <text>'});
+		expect(failure('/me #d!v hi').code).toBe('invalid_name');
+		expect(failure(`/me #dev ${'x'.repeat(4001)}`).code).toBe('text_too_long');
 	});
 });
 
@@ -274,6 +297,11 @@ describe('formatCommand', () => {
 		{type: 'history', conversation: '#dev', before: 10, limit: 5},
 		{type: 'history', conversation: '@bob', limit: 50},
 		{type: 'read', conversation: '*', seq: 3},
+		{type: 'join', group: 'ops'},
+		{type: 'part', group: 'ops'},
+		{type: 'me', conversation: '#dev', text: 'waves  at you'},
+		{type: 'me', conversation: '@bob', text: 'nods'},
+		{type: 'me', conversation: '*', text: 'yawns'},
 	];
 
 	test('covers every command type', () => {

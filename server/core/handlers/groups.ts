@@ -71,17 +71,37 @@ export const joinGroup: Handler<{type: 'join_group'; group: string}> = async (co
 	return {type: 'ok', command: 'join_group', text: `joined #${group}`, group};
 };
 
-export const leaveGroup: Handler<{type: 'leave_group'; group: string}> = async (context, session, {group}) => {
+export const leaveGroup: Handler<{type: 'leave_group' | 'part'; group: string}> = async (context, session, {type, group}) => {
 	const result = await context.store.removeMember(group, session.user);
 	if (result === 'no_such_group') {
-		return failure('leave_group', 'no_such_group', `no group named #${group}`);
+		return failure(type, 'no_such_group', `no group named #${group}`);
 	}
 
 	if (result === 'not_member') {
-		return failure('leave_group', 'not_member', `you are not in #${group}`);
+		return failure(type, 'not_member', `you are not in #${group}`);
 	}
 
 	await announceMembership(context, session, group, false);
 	const text = result === 'removed_group' ? `left #${group}; it had no other members, so it is gone` : `left #${group}`;
-	return {type: 'ok', command: 'leave_group', text, group};
+	return {type: 'ok', command: type, text, group};
+};
+
+/** `/join`: IRC's JOIN, which creates a missing channel. Joining a group someone just created is still a join. */
+export const join: Handler<{type: 'join'; group: string}> = async (context, session, {group}, applied) => {
+	let created = !await context.store.members(group);
+	let reply = created
+		? await createGroup(context, session, {type: 'create_group', group}, applied)
+		: await joinGroup(context, session, {type: 'join_group', group}, applied);
+	if (reply.type === 'error' && reply.code === 'group_exists') {
+		// Someone created it meanwhile.
+		created = false;
+		reply = await joinGroup(context, session, {type: 'join_group', group}, applied);
+	}
+
+	if (reply.type === 'error') {
+		const message = reply.code === 'no_such_group' ? `#${group} went away while joining it; try again` : reply.message;
+		return {...reply, command: 'join', message};
+	}
+
+	return created ? {type: 'ok', command: 'join', text: reply.text, group, created: true} : {type: 'ok', command: 'join', text: reply.text, group};
 };

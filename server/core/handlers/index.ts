@@ -1,8 +1,8 @@
 import type {HandlerTable} from '../context.js';
-import {createGroup, joinGroup, leaveGroup} from './groups.js';
+import {createGroup, join, joinGroup, leaveGroup} from './groups.js';
 import {history, read} from './history.js';
 import {exit, groups, help, members, users} from './info.js';
-import {broadcast, groupMsg, msg} from './messaging.js';
+import {broadcast, groupMsg, me, msg} from './messaging.js';
 import {logoutOthers, sessions} from './sessions.js';
 
 /** One handler per command, keyed by `command.type`. */
@@ -13,6 +13,9 @@ export const handlers: HandlerTable = {
 	create_group: createGroup,
 	join_group: joinGroup,
 	leave_group: leaveGroup,
+	join,
+	part: leaveGroup,
+	me,
 	users,
 	groups,
 	members,

@@ -1,4 +1,4 @@
-import type {ChatMessage} from '../../../source/protocol/index.js';
+import {parseConversation, type ChatMessage} from '../../../source/protocol/index.js';
 import {failure, plural, type CoreContext, type Handler} from '../context.js';
 import type {SessionSink} from '../session.js';
 import {BROADCAST_ID, dmConversationId, groupConversationId, type ConversationId, type MessageDraft} from '../store.js';
@@ -18,26 +18,32 @@ async function append(context: CoreContext, conversation: ConversationId, draft:
 	return result.message;
 }
 
+/** The command a message was sent with: `me` makes it an action (`action: true`) and names the reply. */
+type Sent = 'msg' | 'broadcast' | 'group_msg' | 'me';
+
 /** `/msg`: stored, then to every session of the recipient and the sender's other sessions; kept for later when the recipient is offline. */
-export const msg: Handler<{type: 'msg'; to: string; text: string}> = async (context, session, command, applied) => {
+export const msg: Handler<{type: 'msg'; to: string; text: string}> = async (context, session, command, applied) => sendPrivate(context, session, command, applied, 'msg');
+
+async function sendPrivate(context: CoreContext, session: SessionSink, command: {to: string; text: string}, applied: () => void, sent: Sent): ReturnType<Handler<{type: 'msg'; to: string; text: string}>> {
 	const {router, store} = context;
 	const self = command.to === session.user;
 	if (!self && !context.isRegistered(command.to)) {
-		return failure('msg', 'unknown_user', `no user named ${command.to}`);
+		return failure(sent, 'unknown_user', `no user named ${command.to}`);
 	}
 
-	const draft = {type: 'msg', ...stamp(context, session), to: command.to, text: command.text} as const;
+	const plain = {type: 'msg', ...stamp(context, session), to: command.to, text: command.text} as const;
+	const draft = sent === 'me' ? {...plain, action: true} as const : plain;
 	const conversation = dmConversationId(session.user, command.to);
 	if (!self && !router.isOnline(command.to)) {
 		const storing = store.append(conversation, draft, {undeliveredTo: command.to, mailboxCap: context.limits.mailboxCap});
 		applied();
 		const result = await storing;
 		if (!result.ok) {
-			return failure('msg', 'mailbox_full', `${command.to} is offline and already has ${context.limits.mailboxCap} messages waiting; try again when they are back`);
+			return failure(sent, 'mailbox_full', `${command.to} is offline and already has ${context.limits.mailboxCap} messages waiting; try again when they are back`);
 		}
 
 		router.publish({kind: 'user', user: session.user, except: session}, result.message);
-		return {type: 'ok', command: 'msg', text: `${command.to} is offline: stored, delivered when they next log in`, message: result.message, recipients: 0, stored: true};
+		return {type: 'ok', command: sent === 'me' ? 'me' : 'msg', text: `${command.to} is offline: stored, delivered when they next log in`, message: result.message, recipients: 0, stored: true};
 	}
 
 	const message = await append(context, conversation, draft, applied);
@@ -46,31 +52,60 @@ export const msg: Handler<{type: 'msg'; to: string; text: string}> = async (cont
 		router.publish({kind: 'user', user: session.user, except: session}, message);
 	}
 
-	return {type: 'ok', command: 'msg', text: self ? 'sent to yourself' : `sent to ${command.to}`, message, recipients: self ? 0 : reached};
-};
+	return {type: 'ok', command: sent === 'me' ? 'me' : 'msg', text: self ? 'sent to yourself' : `sent to ${command.to}`, message, recipients: self ? 0 : reached};
+}
 
 /** `/broadcast`: stored, then to every session of every logged-in user but the sending one. */
-export const broadcast: Handler<{type: 'broadcast'; text: string}> = async (context, session, command, applied) => {
-	const message = await append(context, BROADCAST_ID, {type: 'broadcast', ...stamp(context, session), text: command.text}, applied);
+export const broadcast: Handler<{type: 'broadcast'; text: string}> = async (context, session, command, applied) => sendBroadcast(context, session, command, applied, 'broadcast');
+
+async function sendBroadcast(context: CoreContext, session: SessionSink, command: {text: string}, applied: () => void, sent: Sent): ReturnType<Handler<{type: 'broadcast'; text: string}>> {
+	const plain = {type: 'broadcast', ...stamp(context, session), text: command.text} as const;
+	const message = await append(context, BROADCAST_ID, sent === 'me' ? {...plain, action: true} : plain, applied);
 	const reached = context.router.publish({kind: 'everyone', except: session}, message);
 	// The sender's own other sessions are not counted as recipients.
 	const recipients = context.router.sessionCount(session.user) > 1 ? reached - 1 : reached;
-	return {type: 'ok', command: 'broadcast', text: `sent to ${plural(recipients, 'other user')} online`, message, recipients};
-};
+	return {type: 'ok', command: sent === 'me' ? 'me' : 'broadcast', text: `sent to ${plural(recipients, 'other user')} online`, message, recipients};
+}
 
 /** `/group_msg`: members only; stored, then to every online session of every member but the sending one. */
-export const groupMsg: Handler<{type: 'group_msg'; group: string; text: string}> = async (context, session, command, applied) => {
+export const groupMsg: Handler<{type: 'group_msg'; group: string; text: string}> = async (context, session, command, applied) => sendGroup(context, session, command, applied, 'group_msg');
+
+async function sendGroup(context: CoreContext, session: SessionSink, command: {group: string; text: string}, applied: () => void, sent: Sent): ReturnType<Handler<{type: 'group_msg'; group: string; text: string}>> {
 	const members = await context.store.members(command.group);
 	if (!members) {
-		return failure('group_msg', 'no_such_group', `no group named #${command.group}`);
+		return failure(sent, 'no_such_group', `no group named #${command.group}`);
 	}
 
 	if (!members.has(session.user)) {
-		return failure('group_msg', 'not_member', `you are not in #${command.group} (join it with /join_group ${command.group})`);
+		return failure(sent, 'not_member', `you are not in #${command.group} (join it with /join_group ${command.group})`);
 	}
 
-	const message = await append(context, groupConversationId(command.group), {type: 'group_msg', ...stamp(context, session), group: command.group, text: command.text}, applied);
+	const plain = {type: 'group_msg', ...stamp(context, session), group: command.group, text: command.text} as const;
+	const message = await append(context, groupConversationId(command.group), sent === 'me' ? {...plain, action: true} : plain, applied);
 	const reached = context.router.publish({kind: 'users', users: members, except: session}, message);
 	const recipients = context.router.sessionCount(session.user) > 1 ? reached - 1 : reached;
-	return {type: 'ok', command: 'group_msg', text: `sent to #${command.group} (${plural(recipients, 'other member')} online)`, message, recipients};
+	return {type: 'ok', command: sent === 'me' ? 'me' : 'group_msg', text: `sent to #${command.group} (${plural(recipients, 'other member')} online)`, message, recipients};
+}
+
+/** `/me <conversation> <text>`: the same paths as `/msg`, `/group_msg` and `/broadcast`, the message marked `action`. */
+export const me: Handler<{type: 'me'; conversation: string; text: string}> = async (context, session, command, applied) => {
+	const conversation = parseConversation(command.conversation);
+	if (!conversation.ok) {
+		return failure('me', 'bad_argument', conversation.message);
+	}
+
+	const {ref} = conversation;
+	switch (ref.kind) {
+		case 'group': {
+			return sendGroup(context, session, {group: ref.group, text: command.text}, applied, 'me');
+		}
+
+		case 'dm': {
+			return sendPrivate(context, session, {to: ref.user, text: command.text}, applied, 'me');
+		}
+
+		case 'broadcast': {
+			return sendBroadcast(context, session, command, applied, 'me');
+		}
+	}
 };

@@ -9,6 +9,8 @@ export type Op =
 	| {readonly kind: 'drop'; readonly cid: number; readonly floor: number; readonly lastId: number; readonly logIds: readonly number[]}
 	| {readonly kind: 'marker'; readonly user: string; readonly conversation: ConversationId; readonly seq: number}
 	| {readonly kind: 'undelivered'; readonly user: string; readonly message: ChatMessage}
+	/** The log row `id` (written in the same batch) is a `/me` action. */
+	| {readonly kind: 'action'; readonly id: number}
 	| {readonly kind: 'delivered'; readonly user: string; readonly msgids: readonly string[]}
 	/**
 	A user forgotten (after the 'member' and 'drop' ops of their groups and DMs): their read markers

@@ -11,8 +11,8 @@ export type Loaded = {
 };
 
 type ConversationRow = {cid: number; name: string; floor: number; last_id: number; unlisted_through: number};
-type LogRow = {id: number; cid: number; seq: number; at: number; msgid: string; ts: string; sender: string; text: string};
-type MessageRow = {user: string; conv: string; seq: number; msgid: string; ts: string; sender: string; text: string};
+type LogRow = {id: number; cid: number; seq: number; at: number; msgid: string; ts: string; sender: string; text: string; action: number};
+type MessageRow = {user: string; conv: string; seq: number; msgid: string; ts: string; sender: string; text: string; action: number};
 
 export function readScanFrom(db: Database.Database): number {
 	return db.prepare<[], number>('SELECT value FROM meta WHERE key = \'scan_from\'').pluck().get() ?? 1;
@@ -69,7 +69,7 @@ export function loadState(db: Database.Database, runs: RunTable, historyMax: num
 	}
 
 	const scanFrom = readScanFrom(db);
-	const tail = db.prepare<[number], LogRow>('SELECT id, cid, seq, at, msgid, ts, sender, text FROM log WHERE id >= ? ORDER BY id');
+	const tail = db.prepare<[number], LogRow>('SELECT id, cid, seq, at, msgid, ts, sender, text, action FROM log WHERE id >= ? ORDER BY id');
 	for (const row of tail.iterate(scanFrom)) {
 		const conversation = byCid.get(row.cid);
 		// Already indexed (a run covers it), or below the floor (pruned, group gone): not for memory.
@@ -77,7 +77,7 @@ export function loadState(db: Database.Database, runs: RunTable, historyMax: num
 			continue;
 		}
 
-		conversation.messages.push(messageOf(conversation.name, row.seq, row.msgid, row.ts, row.sender, row.text));
+		conversation.messages.push(messageOf(conversation.name, row.seq, row.msgid, row.ts, row.sender, row.text, row.action === 1));
 		conversation.ids.push(row.id);
 		conversation.ats.push(row.at);
 		conversation.lastSeq = row.seq;
@@ -96,14 +96,14 @@ export function loadState(db: Database.Database, runs: RunTable, historyMax: num
 		state.setMarker(user, conv, seq);
 	}
 
-	for (const row of db.prepare<[], MessageRow>('SELECT user, conv, seq, msgid, ts, sender, text FROM undelivered ORDER BY id').iterate()) {
+	for (const row of db.prepare<[], MessageRow>('SELECT user, conv, seq, msgid, ts, sender, text, action FROM undelivered ORDER BY id').iterate()) {
 		let mailbox = state.mailboxes.get(row.user);
 		if (mailbox === undefined) {
 			mailbox = [];
 			state.mailboxes.set(row.user, mailbox);
 		}
 
-		mailbox.push(messageOf(row.conv, row.seq, row.msgid, row.ts, row.sender, row.text));
+		mailbox.push(messageOf(row.conv, row.seq, row.msgid, row.ts, row.sender, row.text, row.action === 1));
 	}
 
 	return {state, byCid, nextCid, scanFrom};

@@ -67,6 +67,10 @@ const migrations: readonly string[] = [
 	INSERT INTO conversations_v3(cid, name, floor, last_id, unlisted_through) SELECT cid, name, floor, last_id, unlisted_through FROM conversations;
 	DROP TABLE conversations;
 	ALTER TABLE conversations_v3 RENAME TO conversations;`,
+	// `/me`: the message is an action. Set by an UPDATE in the same transaction as the row's INSERT, so
+	// the multi-row INSERT of ordinary messages binds no more than before.
+	`ALTER TABLE log ADD COLUMN action INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE undelivered ADD COLUMN action INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** The schema version this code writes; `migrations[n - 1]` takes a database from version n - 1 to n. */

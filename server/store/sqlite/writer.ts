@@ -41,9 +41,10 @@ export class Writer {
 			marker: db.prepare<[string, string, number]>(
 				'INSERT INTO read_markers(user, conv, seq) VALUES (?, ?, ?) ON CONFLICT(user, conv) DO UPDATE SET seq = max(seq, excluded.seq)',
 			),
-			undelivered: db.prepare<[string, string, number, string, string, string, string]>(
-				'INSERT INTO undelivered(user, conv, seq, msgid, ts, sender, text) VALUES (?, ?, ?, ?, ?, ?, ?)',
+			undelivered: db.prepare<[string, string, number, string, string, string, string, number]>(
+				'INSERT INTO undelivered(user, conv, seq, msgid, ts, sender, text, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
 			),
+			action: db.prepare<[number]>('UPDATE log SET action = 1 WHERE id = ?'),
 			delivered: db.prepare<[string, string]>('DELETE FROM undelivered WHERE user = ? AND msgid = ?'),
 			forgetMarkers: db.prepare<[string]>('DELETE FROM read_markers WHERE user = ?'),
 			forgetUndelivered: db.prepare<[string]>('DELETE FROM undelivered WHERE user = ?'),
@@ -131,7 +132,12 @@ export class Writer {
 
 				case 'undelivered': {
 					const {message} = op;
-					rows += statements.undelivered.run(op.user, conversationIdOf(message), message.seq, message.msgid, message.ts, message.from, message.text).changes;
+					rows += statements.undelivered.run(op.user, conversationIdOf(message), message.seq, message.msgid, message.ts, message.from, message.text, message.action ? 1 : 0).changes;
+					break;
+				}
+
+				case 'action': {
+					rows += statements.action.run(op.id).changes;
 					break;
 				}
 

@@ -720,7 +720,8 @@ function applyReply(draft: Draft, command: Command, reply: CommandReply, silent:
 	switch (reply.command) {
 		case 'msg':
 		case 'broadcast':
-		case 'group_msg': {
+		case 'group_msg':
+		case 'me': {
 			const key = messageConversation(draft, reply.message);
 			draft.message(key, reply.message);
 			draft.sent(key, reply.message.seq);
@@ -773,11 +774,12 @@ function applyReply(draft: Draft, command: Command, reply: CommandReply, silent:
 		}
 
 		case 'create_group':
-		case 'join_group': {
+		case 'join_group':
+		case 'join': {
 			learnGroups(draft, [reply.group]);
 			const key = groupKey(reply.group);
 			const existing = draft.view(key);
-			if (reply.command === 'create_group' && existing && (existing.newestSeq > 0 || existing.history !== 'unloaded')) {
+			if ((reply.command === 'create_group' || reply.created) && existing && (existing.newestSeq > 0 || existing.history !== 'unloaded')) {
 				// Created again (the server forgot it): its numbering starts at 1.
 				draft.reset(key);
 			}
@@ -791,7 +793,8 @@ function applyReply(draft: Draft, command: Command, reply: CommandReply, silent:
 			break;
 		}
 
-		case 'leave_group': {
+		case 'leave_group':
+		case 'part': {
 			draft.remove(groupKey(reply.group));
 			draft.info(allKey, 'info', reply.text);
 			break;

@@ -361,7 +361,7 @@ describe('SqliteStore', () => {
 		await first.append(ab, dm('alice', 'bob', 'old'));
 		await first.close();
 		const db = new Database(file);
-		db.exec('ALTER TABLE conversations DROP COLUMN unlisted_through');
+		db.exec('ALTER TABLE conversations DROP COLUMN unlisted_through; ALTER TABLE log DROP COLUMN action; ALTER TABLE undelivered DROP COLUMN action');
 		db.pragma('user_version = 1');
 		db.close();
 		const second = await openKept({file});
@@ -382,7 +382,9 @@ describe('SqliteStore', () => {
 			unlisted_through INTEGER NOT NULL DEFAULT 0);
 			INSERT INTO v2 SELECT cid, name, floor, last_id, unlisted_through FROM conversations;
 			DROP TABLE conversations;
-			ALTER TABLE v2 RENAME TO conversations;`);
+			ALTER TABLE v2 RENAME TO conversations;
+			ALTER TABLE log DROP COLUMN action;
+			ALTER TABLE undelivered DROP COLUMN action;`);
 		db.pragma('user_version = 2');
 		expect(db.prepare('SELECT count(*) FROM sqlite_schema WHERE type = \'index\' AND tbl_name = \'conversations\'').pluck().get()).toBe(1);
 		db.close();
@@ -394,13 +396,33 @@ describe('SqliteStore', () => {
 		await second.append(ab, dm('alice', 'bob', 'newer'));
 		await second.close();
 		const migrated = new Database(file, {readonly: true});
-		expect(migrated.pragma('user_version', {simple: true})).toBe(3);
+		expect(migrated.pragma('user_version', {simple: true})).toBe(4);
 		expect(migrated.prepare('SELECT count(*) FROM sqlite_schema WHERE type = \'index\' AND tbl_name = \'conversations\'').pluck().get()).toBe(0);
 		expect(migrated.prepare('SELECT name FROM conversations ORDER BY cid').pluck().all()).toEqual([ab, ac]);
 		migrated.close();
 		const third = await openKept({file});
 		expect((await third.history(ab, {limit: 10})).messages.map(message => message.text)).toEqual(['old', 'older', 'newer']);
 		expect(await third.lastSeq(ac)).toBe(1);
+	});
+
+	it('keeps /me actions across a restart (history, the unindexed tail, undelivered) and migrates a schema-3 store', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		const first = await SqliteStore.open({file});
+		await first.append(ab, dm('alice', 'bob', 'plain'));
+		await first.close();
+		const db = new Database(file);
+		db.exec('ALTER TABLE log DROP COLUMN action; ALTER TABLE undelivered DROP COLUMN action');
+		db.pragma('user_version = 3');
+		db.close();
+		const second = await openKept({file, indexEvery: 1});
+		await second.append(ab, {...dm('alice', 'bob', 'waves'), action: true}, {undeliveredTo: 'bob', mailboxCap: 10});
+		await second.append(ab, dm('bob', 'alice', 'hi'));
+		await second.close();
+		open.length = 0;
+		const third = await openKept({file, indexEvery: 1});
+		const shown = (await third.history(ab, {limit: 10})).messages.map(message => [message.text, message.action ?? false]);
+		expect(shown).toEqual([['plain', false], ['waves', true], ['hi', false]]);
+		expect((await third.undelivered('bob')).map(message => [message.text, message.action ?? false])).toEqual([['waves', true]]);
 	});
 
 	it.each(['thread', 'inline'] as const)('rejects writes that cannot be committed, forgets them, and goes on serving (%s writer)', async writer => {

@@ -48,7 +48,8 @@ describe('input history', () => {
 
 describe('Tab completion', () => {
 	test('command names at the start of a slash line', () => {
-		expect(complete('/me', sources)?.candidates).toEqual(['/members ']);
+		expect(complete('/mem', sources)?.candidates).toEqual(['/members ']);
+		expect(complete('/me', sources)?.candidates).toEqual(['/me ', '/members ']);
 		expect(complete('/', sources)?.candidates).toContain('/join_group ');
 		expect(complete('/zzz', sources)).toBeUndefined();
 	});
