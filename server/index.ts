@@ -14,7 +14,8 @@ import type {AddressLease} from './net/address-limits.js';
 import {defaultFailureDelay, LoginThrottle, type FailureDelay} from './net/login-throttle.js';
 import {ServerCounters} from './ops/counters.js';
 import {createRegistry, startMetricsServer, type MetricsServer} from './ops/metrics.js';
-import {openStore, type StoreStats} from './store/index.js';
+import {DEFAULT_HISTORY_MAX, openStore, type StoreStats} from './store/index.js';
+import {openRedisEngine, redactUrl} from './cluster/index.js';
 import {SERVER_VERSION} from './version.js';
 
 export {createLogger, silentLogger, type Logger, type LogFormat} from './log.js';
@@ -57,6 +58,8 @@ export type ServerOptions = {
 	readonly resumeCap?: number;
 	/** A store to use instead of opening `data` (tests, or a store shared by nodes). Closed with the server. */
 	readonly store?: ChatStore;
+	/** Share the chat with other nodes through this Redis (docs/scale-out.md): its store and router replace `data`'s. */
+	readonly redis?: {readonly url: string; readonly presenceTtlMs?: number};
 	/** Per-address, per-user and per-account limits and the login-check queue (server/net/guard.ts; docs/server.md "Limits"). */
 	readonly limits?: Partial<GuardLimits & {readonly maxGroups: number; readonly maxGroupsPerUser: number}>;
 	/** Serve Prometheus metrics (`GET /metrics`) and `GET /health` over HTTP here. Off by default. */
@@ -114,7 +117,13 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 	const host = options.host ?? defaultServerOptions.host;
 	await checkPlaintextAllowed(host, {tls: options.tls !== undefined, allowPlaintext: options.allowPlaintext ?? false});
 	const tlsPair = options.tls ? await loadTlsPair(options.tls) : undefined;
-	const store = options.store ?? await openStore({
+	const engine = options.redis ? await openRedisEngine({
+		url: options.redis.url,
+		historyMax: options.historyMax ?? DEFAULT_HISTORY_MAX,
+		logger,
+		...(options.redis.presenceTtlMs === undefined ? {} : {presenceTtlMs: options.redis.presenceTtlMs}),
+	}) : undefined;
+	const store = engine?.store ?? options.store ?? await openStore({
 		data: options.data ?? ':memory:',
 		...(options.historyDays === undefined ? {} : {historyDays: options.historyDays}),
 		...(options.historyMax === undefined ? {} : {historyMax: options.historyMax}),
@@ -130,6 +139,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 	const core = new ChatCore({
 		isRegistered: user => authenticator.has(user),
 		store,
+		...(engine ? {router: engine.router} : {}),
 		limits: {
 			mailboxCap: options.mailboxCap ?? defaultCoreLimits.mailboxCap,
 			resumeCap: options.resumeCap ?? defaultCoreLimits.resumeCap,
@@ -250,7 +260,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 
 	const bound = listener.address() as net.AddressInfo;
 	const address = {host: bound.address, port: bound.port};
-	logger.log('info', 'listening', {host: address.host, port: address.port, users: authenticator.names().length, data: options.store ? 'custom' : (options.data ?? ':memory:'), version: SERVER_VERSION, tls: tlsPair !== undefined});
+	logger.log('info', 'listening', {host: address.host, port: address.port, users: authenticator.names().length, data: options.redis ? redactUrl(options.redis.url) : (options.store ? 'custom' : (options.data ?? ':memory:')), version: SERVER_VERSION, tls: tlsPair !== undefined});
 	if (tlsPair) {
 		logger.log('info', 'tls', {fingerprint: tlsPair.fingerprint, not_after: tlsPair.notAfter, min_version: tlsMinVersion});
 	}

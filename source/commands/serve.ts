@@ -9,6 +9,7 @@ import {exemptListProblem, parseExemptList} from '../../server/net/address-limit
 import {defaultGuardLimits} from '../../server/net/guard.js';
 import {logFormats} from '../../server/log.js';
 import {DEFAULT_HISTORY_DAYS, DEFAULT_HISTORY_MAX} from '../../server/store/index.js';
+import {DEFAULT_PRESENCE_TTL_MS} from '../../server/cluster/index.js';
 
 const help = `
 	Usage
@@ -31,6 +32,12 @@ const help = `
 	  --history-max N       ${DEFAULT_HISTORY_MAX}         NATTER_HISTORY_MAX    keep at most N messages per conversation;
 	                                                             0 for no limit
 	  --mailbox N           ${defaultCoreLimits.mailboxCap}           NATTER_MAILBOX        undelivered DMs kept per offline user
+	  --redis URL           off            NATTER_REDIS          share one chat among several nodes through
+	                                                             Redis (redis://host:port[/db]); it then
+	                                                             holds everything --data would (see
+	                                                             docs/scale-out.md)
+	  --presence-ttl SEC    ${DEFAULT_PRESENCE_TTL_MS / 1000}             NATTER_PRESENCE_TTL   with --redis: a node silent this long is
+	                                                             gone, its users offline
 	  --metrics [HOST:]PORT off            NATTER_METRICS        serve Prometheus metrics at /metrics and
 	                                                             /health over HTTP (HOST defaults to 127.0.0.1)
 	  --log-format FORMAT   text           NATTER_LOG_FORMAT     text or json
@@ -71,6 +78,7 @@ const help = `
 	                    the old one, logged as tls_reload_failed)
 
 	Exit codes: 0 stopped by a signal, 1 failure (bad users file, bad or unwritable data file,
+	Redis unreachable at start,
 	unreadable or mismatched TLS certificate and key, port in use), 2 usage error (also: a
 	non-loopback address without TLS or --allow-plaintext).
 `;
@@ -90,6 +98,7 @@ type ServeSettings = {
 	readonly historyDays: number;
 	readonly historyMax: number;
 	readonly mailboxCap: number;
+	readonly redis: {readonly url: string; readonly presenceTtlMs: number} | undefined;
 	readonly tls: {readonly certFile: string; readonly keyFile: string} | undefined;
 	readonly allowPlaintext: boolean;
 	readonly metrics: {readonly host: string; readonly port: number} | undefined;
@@ -160,6 +169,7 @@ export function parseServeSettings(flags: FlagValues): ServeSettings {
 	}
 
 	const usersFile = users?.value ?? './users.txt';
+	const redis = parseRedis(flags, data, pick(flags, 'historyDays', 'NATTER_HISTORY_DAYS'));
 	const metrics = pick(flags, 'metrics', 'NATTER_METRICS');
 	const tlsCert = pick(flags, 'tlsCert', 'NATTER_TLS_CERT');
 	const tlsKey = pick(flags, 'tlsKey', 'NATTER_TLS_KEY');
@@ -177,6 +187,7 @@ export function parseServeSettings(flags: FlagValues): ServeSettings {
 		data: data?.value ?? path.join(path.dirname(usersFile), 'natter.db'),
 		historyDays: parseNumber(flags, 'historyDays', 'NATTER_HISTORY_DAYS', DEFAULT_HISTORY_DAYS, {min: 0}),
 		historyMax: parseNumber(flags, 'historyMax', 'NATTER_HISTORY_MAX', DEFAULT_HISTORY_MAX, {integer: true, min: 0}),
+		redis,
 		mailboxCap: parseNumber(flags, 'mailbox', 'NATTER_MAILBOX', defaultCoreLimits.mailboxCap, {integer: true, min: 1}),
 		host: host?.value ?? defaultServerOptions.host,
 		port: parseNumber(flags, 'port', 'NATTER_PORT', defaultServerOptions.port, {integer: true, min: 0, max: 65_535}),
@@ -190,6 +201,36 @@ export function parseServeSettings(flags: FlagValues): ServeSettings {
 		maxOutboundBytes: parseNumber(flags, 'maxOutbound', 'NATTER_MAX_OUTBOUND', defaultServerOptions.maxOutboundBytes, {integer: true, min: 1024}),
 		limits: parseLimits(flags),
 	};
+}
+
+type Picked = {value: string; source: string} | undefined;
+
+/** `--redis URL` and `--presence-ttl`; `--data` and `--history-days` do not apply to a Redis store, so they are refused with it. */
+function parseRedis(flags: FlagValues, data: Picked, historyDays: Picked): ServeSettings['redis'] {
+	const url = pick(flags, 'redis', 'NATTER_REDIS');
+	const ttl = pick(flags, 'presenceTtl', 'NATTER_PRESENCE_TTL');
+	if (!url) {
+		if (ttl) {
+			throw new UsageError(`${ttl.source} needs --redis URL (or NATTER_REDIS)`);
+		}
+
+		return undefined;
+	}
+
+	if (!/^rediss?:\/\/[^\s/]+(\/\d+)?\/?$/.test(url.value.trim())) {
+		throw new UsageError(`${url.source} must be redis://[user:password@]host:port[/db] (or rediss:// for TLS), not ${JSON.stringify(url.value)}`);
+	}
+
+	if (data) {
+		throw new UsageError(`${data.source} does not go with ${url.source}: the chat's state is in Redis`);
+	}
+
+	if (historyDays && Number(historyDays.value) !== 0) {
+		throw new UsageError(`${historyDays.source} does not go with ${url.source}: Redis streams are bounded by --history-max`);
+	}
+
+	const presenceTtlMs = Math.round(1000 * parseNumber(flags, 'presenceTtl', 'NATTER_PRESENCE_TTL', DEFAULT_PRESENCE_TTL_MS / 1000, {min: 0.3, max: 3600}));
+	return {url: url.value.trim(), presenceTtlMs};
 }
 
 function parseLimits(flags: FlagValues): NonNullable<ServerOptions['limits']> {
@@ -236,6 +277,8 @@ export async function run(argv: string[]): Promise<number> {
 			historyDays: {type: 'string'},
 			historyMax: {type: 'string'},
 			mailbox: {type: 'string'},
+			redis: {type: 'string'},
+			presenceTtl: {type: 'string'},
 			metrics: {type: 'string'},
 			maxConnPerIp: {type: 'string'},
 			connRatePerIp: {type: 'string'},
@@ -265,11 +308,11 @@ export async function run(argv: string[]): Promise<number> {
 	try {
 		const {host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound, data, historyDays, historyMax, mailbox} = cli.flags;
 		const {tlsCert, tlsKey} = cli.flags;
-		const {metrics} = cli.flags;
+		const {metrics, redis, presenceTtl} = cli.flags;
 		const {maxConnPerIp, connRatePerIp, limitExempt, maxSessions, loginQueue, maxGroups, maxGroupsPerUser} = cli.flags;
 		const limitFlags = {maxConnPerIp, connRatePerIp, limitExempt, maxSessions, loginQueue, maxGroups, maxGroupsPerUser};
 		const allowPlaintext = cli.flags.allowPlaintext === true ? '1' : undefined;
-		settings = parseServeSettings({host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound, data, historyDays, historyMax, mailbox, tlsCert, tlsKey, allowPlaintext, metrics, ...limitFlags});
+		settings = parseServeSettings({host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound, data, historyDays, historyMax, mailbox, redis, presenceTtl, tlsCert, tlsKey, allowPlaintext, metrics, ...limitFlags});
 	} catch (error) {
 		if (error instanceof UsageError) {
 			fail(`${error.message} (see natter serve --help)`);
@@ -295,6 +338,7 @@ export async function run(argv: string[]): Promise<number> {
 			historyDays: settings.historyDays,
 			historyMax: settings.historyMax,
 			mailboxCap: settings.mailboxCap,
+			...(settings.redis ? {redis: settings.redis} : {}),
 			...(settings.tls ? {tls: settings.tls} : {}),
 			allowPlaintext: settings.allowPlaintext,
 			...(settings.metrics ? {metrics: settings.metrics} : {}),

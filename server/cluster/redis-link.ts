@@ -1,0 +1,164 @@
+import {createHash} from 'node:crypto';
+import {createClient} from 'redis';
+import type {Logger} from '../log.js';
+import {StoreUnavailableError} from '../core/store.js';
+
+type Client = ReturnType<typeof createClient>;
+
+/** A reply as RESP2 gives it: strings, integers, nulls and arrays of those. */
+export type RedisReply = string | number | null | RedisReply[];
+
+export type LuaScript = {readonly source: string; readonly sha: string};
+
+export function luaScript(source: string): LuaScript {
+	return {source, sha: createHash('sha1').update(source).digest('hex')};
+}
+
+/** Reconnect delays: 50 ms doubling to 2 s, with jitter so that nodes do not reconnect in lockstep. */
+function backoff(retries: number): number {
+	const base = Math.min(2000, 50 * (2 ** Math.min(retries, 6)));
+	return Math.round(base * (0.75 + (Math.random() * 0.5)));
+}
+
+/** `redis://user:secret@host` → `redis://user:***@host`: the URL is logged, a password never. */
+export function redactUrl(url: string): string {
+	return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+/**
+Two connections to one Redis: `command` for every read and write (commands are answered in the
+order sent), `subscriber` for pub/sub. While Redis is unreachable commands fail at once (no offline
+queue: a chat command must get an `unavailable` reply, not wait), both connections retry with
+backoff, and the outage is logged once when it starts and once when it ends.
+*/
+export class RedisLink {
+	/** Connects both, or throws (naming the URL) when Redis cannot be reached now. */
+	static async open(url: string, logger: Logger): Promise<RedisLink> {
+		const link = new RedisLink(url, logger);
+		try {
+			await Promise.all([link.#command.connect(), link.#subscriber.connect()]);
+		} catch (error) {
+			link.#closing = true;
+			link.#command.destroy();
+			link.#subscriber.destroy();
+			throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${messageOf(error)}`, {cause: error});
+		}
+
+		link.#connected = true;
+		return link;
+	}
+
+	readonly #command: Client;
+	readonly #subscriber: Client;
+	readonly #logger: Logger;
+	readonly #url: string;
+	#connected = false;
+	#closing = false;
+	/** When the current outage began (ms), undefined while connected. */
+	#downSince: number | undefined;
+	readonly #reconnectListeners: Array<(downSince: number) => void> = [];
+
+	private constructor(url: string, logger: Logger) {
+		this.#url = url;
+		this.#logger = logger;
+		const options = {
+			url,
+			disableOfflineQueue: true,
+			socket: {
+				connectTimeout: 2000,
+				// Before the first connection a failure is final (natter serve exits 1); after it, retry forever.
+				reconnectStrategy: (retries: number, cause: Error) => (this.#connected ? backoff(retries) : cause),
+			},
+		};
+		this.#command = createClient(options);
+		this.#subscriber = createClient(options);
+		for (const [name, client] of [['command', this.#command], ['subscriber', this.#subscriber]] as const) {
+			client.on('error', (error: unknown) => {
+				this.#down(name, error);
+			});
+			client.on('ready', () => {
+				this.#up(name);
+			});
+		}
+	}
+
+	/** The subscriber connection (subscribe once; node-redis subscribes again after each reconnect). */
+	get subscriber(): Client {
+		return this.#subscriber;
+	}
+
+	get isUp(): boolean {
+		return this.#downSince === undefined && this.#command.isReady;
+	}
+
+	/** Called once both connections are back after an outage, with when it began. */
+	onReconnect(listener: (downSince: number) => void): void {
+		this.#reconnectListeners.push(listener);
+	}
+
+	/** One command; any failure (unreachable, timeout, error reply) rejects with a StoreUnavailableError. */
+	async call<T extends RedisReply = RedisReply>(args: readonly string[]): Promise<T> {
+		try {
+			return await this.#command.sendCommand<T>(args);
+		} catch (error) {
+			throw new StoreUnavailableError(`Redis: ${messageOf(error)}`);
+		}
+	}
+
+	/** Runs a Lua script by its SHA1, loading it first when Redis does not know it (first use, or after a restart). */
+	async run<T extends RedisReply = RedisReply>(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<T> {
+		const tail = [String(keys.length), ...keys, ...args];
+		try {
+			return await this.#command.sendCommand<T>(['EVALSHA', script.sha, ...tail]);
+		} catch (error) {
+			if (!messageOf(error).startsWith('NOSCRIPT')) {
+				throw new StoreUnavailableError(`Redis: ${messageOf(error)}`);
+			}
+		}
+
+		return this.call<T>(['EVAL', script.source, ...tail]);
+	}
+
+	async close(): Promise<void> {
+		this.#closing = true;
+		await Promise.all([this.#command, this.#subscriber].map(async client => {
+			try {
+				await client.close();
+			} catch {
+				client.destroy();
+			}
+		}));
+	}
+
+	#down(connection: string, error: unknown): void {
+		if (this.#closing || !this.#connected) {
+			return;
+		}
+
+		if (this.#downSince === undefined) {
+			this.#downSince = Date.now();
+			this.#logger.log('error', 'redis_down', {url: redactUrl(this.#url), connection, message: messageOf(error)});
+		}
+	}
+
+	#up(connection: string): void {
+		if (this.#downSince === undefined || !this.#command.isReady || !this.#subscriber.isReady) {
+			return;
+		}
+
+		const since = this.#downSince;
+		this.#downSince = undefined;
+		this.#logger.log('info', 'redis_up', {url: redactUrl(this.#url), connection, down_ms: Date.now() - since});
+		for (const listener of this.#reconnectListeners) {
+			listener(since);
+		}
+	}
+}
+
+export function messageOf(error: unknown): string {
+	if (error instanceof AggregateError && error.errors.length > 0) {
+		return messageOf(error.errors[0]);
+	}
+
+	return error instanceof Error ? (error.message || error.name) : String(error);
+}

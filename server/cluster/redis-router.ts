@@ -1,0 +1,539 @@
+import type {ChatMessage, ServerEvent} from '../../source/protocol/index.js';
+import {LocalRouter, type Audience, type Router} from '../core/router.js';
+import type {SessionSink} from '../core/session.js';
+import {conversationIdOf, groupConversationId, type ConversationId, type MessageDraft} from '../core/store.js';
+import {viewerName} from '../core/conversations.js';
+import type {Logger} from '../log.js';
+import type {AppendTargets, RedisStore} from '../store/redis-store.js';
+import {dmPair} from '../store/state.js';
+import {ClusterPresence} from './cluster-presence.js';
+import {redisChannels, redisKeys} from './redis-keys.js';
+import {luaScript, messageOf, type RedisLink} from './redis-link.js';
+
+/** KEYS: the node's user hash. ARGV: node, user, sessions, presence channel. */
+const presenceScript = luaScript(`
+if tonumber(ARGV[3]) > 0 then redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) else redis.call('HDEL', KEYS[1], ARGV[2]) end
+redis.call('PUBLISH', ARGV[4], ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. ARGV[3])
+`);
+
+/** KEYS: the node's user hash, its alive key, the node set. ARGV: node, TTL ms, then user/sessions pairs (the whole list: it heals a Redis that restarted empty). */
+const heartbeatScript = luaScript(`
+redis.call('DEL', KEYS[1])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[2] * 2)
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[1])
+`);
+
+/** The header in front of each pub/sub payload (`header \n event JSON`). */
+type Header = {
+	/** The node that published it. */
+	readonly o: string;
+	/** Deliver to this node's sessions of these users. */
+	readonly u?: readonly string[];
+	/** Deliver to every session on the node. */
+	readonly a?: 1;
+	/** Deliver to the node's presence watchers. */
+	readonly w?: 1;
+};
+
+type Incoming = {readonly header: Header; readonly event: ServerEvent};
+
+/** How long a node waits for its own core to name the sender of a message it published before delivering without that exception. */
+const senderWaitMs = 1000;
+/** Missed messages a node re-reads per conversation after an outage. */
+const recoveryCap = 200;
+
+function isChatMessage(event: ServerEvent): event is ChatMessage {
+	return event.type === 'msg' || event.type === 'group_msg' || event.type === 'broadcast';
+}
+
+export type RedisRouterOptions = {
+	readonly link: RedisLink;
+	readonly store: RedisStore;
+	readonly node: string;
+	/** A node that has not renewed its heartbeat for this long is gone, and its users with it. */
+	readonly presenceTtlMs: number;
+	readonly logger: Logger;
+};
+
+/**
+Presence and fan-out across nodes (docs/scale-out.md). Each node owns a channel and hears only
+what its sessions need: the append script publishes a stored message to the channels of the
+nodes that, by this node's view of presence, hold a recipient, with the recipients there; other
+events go the same way; broadcasts and presence events go to every node. A node's own sessions get
+messages through its channel too, so every node delivers a conversation in seq order. Presence:
+each node keeps its users in a hash renewed by heartbeat and announces every change; a node whose
+heartbeat lapses is gone, and every other node drops its users (offline within the TTL plus a
+third of it).
+*/
+export class RedisRouter implements Router {
+	readonly #local = new LocalRouter();
+	readonly #view = new ClusterPresence();
+	readonly #link: RedisLink;
+	readonly #store: RedisStore;
+	readonly #node: string;
+	readonly #ttlMs: number;
+	readonly #logger: Logger;
+	readonly #channel: string;
+	readonly #queue: Incoming[] = [];
+	/** Messages this node published to itself whose sender its core has not named yet. */
+	readonly #expected = new Set<string>();
+	/** The session that sent a message (null: none to skip), named by the core before the message came back. */
+	readonly #senders = new Map<string, SessionSink | undefined>();
+	/** The newest seq delivered per conversation: duplicates after a recovery are dropped, and recovery knows where to start. */
+	readonly #seen = new Map<ConversationId, number>();
+	#waitTimer: NodeJS.Timeout | undefined;
+	#waitExpired = false;
+	#recovering = false;
+	#heartbeat: NodeJS.Timeout | undefined;
+	#closed = false;
+
+	constructor(options: RedisRouterOptions) {
+		this.#link = options.link;
+		this.#store = options.store;
+		this.#node = options.node;
+		this.#ttlMs = options.presenceTtlMs;
+		this.#logger = options.logger;
+		this.#channel = redisChannels.node(options.node);
+		options.store.setRouting((conversation, draft, members) => this.#route(conversation, draft, members));
+		options.store.beforeClose(async () => this.#leave());
+		options.link.onReconnect(downSince => {
+			void this.#afterOutage(downSince);
+		});
+	}
+
+	get node(): string {
+		return this.#node;
+	}
+
+	/** The other nodes this one knows of. */
+	get otherNodes(): number {
+		return this.#view.nodes().filter(node => node !== this.#node).length;
+	}
+
+	/** Subscribes, announces this node, and reads who is online on the others. */
+	async start(): Promise<void> {
+		const listener = (payload: string) => {
+			this.#receive(payload);
+		};
+
+		await this.#link.subscriber.subscribe([this.#channel, redisChannels.all], listener);
+		await this.#link.subscriber.subscribe(redisChannels.presence, (payload: string) => {
+			this.#presenceMessage(payload);
+		});
+		await this.#beat();
+		await this.#loadNodes(false);
+		this.#heartbeat = setInterval(() => {
+			void this.#tick();
+		}, Math.max(100, Math.floor(this.#ttlMs / 3))).unref();
+	}
+
+	attach(session: SessionSink): boolean {
+		const before = this.#view.total(session.user);
+		this.#local.attach(session);
+		this.#localCountChanged(session.user);
+		return before === 0;
+	}
+
+	detach(session: SessionSink): boolean {
+		const before = this.#local.sessionCount(session.user);
+		this.#local.detach(session);
+		if (this.#local.sessionCount(session.user) === before) {
+			return false;
+		}
+
+		this.#localCountChanged(session.user);
+		return this.#view.total(session.user) === 0;
+	}
+
+	publish(audience: Audience, event: ServerEvent): number {
+		const reached = this.#reached(audience);
+		if (isChatMessage(event)) {
+			// Stored messages were published by the append script; here the core names who sent it.
+			if (this.#expected.has(event.msgid)) {
+				this.#senders.set(event.msgid, audience.except);
+				this.#drain();
+			}
+
+			return reached;
+		}
+
+		this.#local.publish(audience, event);
+		const json = JSON.stringify(event);
+		if (audience.kind === 'everyone' || audience.kind === 'watchers') {
+			this.#send(redisChannels.all, {o: this.#node, ...(audience.kind === 'everyone' ? {a: 1} : {w: 1})}, json);
+			return reached;
+		}
+
+		const users = audience.kind === 'user' ? [audience.user] : audience.users;
+		for (const [node, names] of this.#byNode(users, () => false)) {
+			if (node !== this.#node) {
+				this.#send(redisChannels.node(node), {o: this.#node, u: names}, json);
+			}
+		}
+
+		return reached;
+	}
+
+	isOnline(user: string): boolean {
+		return this.#view.total(user) > 0;
+	}
+
+	/** Sessions of `user` on every node. */
+	sessionCount(user: string): number {
+		return this.#view.total(user);
+	}
+
+	/** This node's sessions only (`/sessions` and `/logout_others` act on the node the client is on). */
+	sessionsOf(user: string): readonly SessionSink[] {
+		return this.#local.sessionsOf(user);
+	}
+
+	onlineUsers(): Array<{name: string; sessions: number}> {
+		return [...this.#view.users()].map(([name, sessions]) => ({name, sessions}));
+	}
+
+	get userCount(): number {
+		return this.#view.userCount;
+	}
+
+	/** The channels an appended message goes to, with the recipients on each node (the sender's own session left out). */
+	#route(conversation: ConversationId, draft: MessageDraft, members: ReadonlySet<string> | undefined): AppendTargets {
+		if (draft.type === 'broadcast') {
+			this.#expected.add(draft.msgid);
+			return [[redisChannels.all, JSON.stringify({o: this.#node, a: 1} satisfies Header)]];
+		}
+
+		const recipients = draft.type === 'msg' ? (dmPair(conversation) ?? [draft.from]) : (members ?? [draft.from]);
+		const targets: Array<readonly [string, string]> = [];
+		// The sending session is here: the sender's user needs this node only for its other sessions.
+		for (const [node, users] of this.#byNode(recipients, (node, user, sessions) => node === this.#node && user === draft.from && sessions <= 1)) {
+			if (node === this.#node) {
+				this.#expected.add(draft.msgid);
+			}
+
+			targets.push([redisChannels.node(node), JSON.stringify({o: this.#node, u: users} satisfies Header)]);
+		}
+
+		return targets;
+	}
+
+	/** Online users grouped by the nodes holding them, but those `skip` leaves out. */
+	#byNode(users: Iterable<string>, skip: (node: string, user: string, sessions: number) => boolean): Map<string, string[]> {
+		const byNode = new Map<string, string[]>();
+		const done = new Set<string>();
+		for (const user of users) {
+			if (done.has(user)) {
+				continue;
+			}
+
+			done.add(user);
+			for (const [node, sessions] of this.#view.nodesOf(user) ?? []) {
+				if (!skip(node, user, sessions)) {
+					const list = byNode.get(node);
+					if (list) {
+						list.push(user);
+					} else {
+						byNode.set(node, [user]);
+					}
+				}
+			}
+		}
+
+		return byNode;
+	}
+
+	#reached(audience: Audience): number {
+		const view = this.#view;
+		const reaches = (user: string, total: number) => total - (audience.except?.user === user ? 1 : 0) > 0;
+		switch (audience.kind) {
+			case 'user': {
+				return reaches(audience.user, view.total(audience.user)) ? 1 : 0;
+			}
+
+			case 'users': {
+				let reached = 0;
+				for (const user of new Set(audience.users)) {
+					if (reaches(user, view.total(user))) {
+						reached++;
+					}
+				}
+
+				return reached;
+			}
+
+			case 'everyone': {
+				let reached = 0;
+				for (const [user, total] of view.users()) {
+					if (reaches(user, total)) {
+						reached++;
+					}
+				}
+
+				return reached;
+			}
+
+			case 'watchers': {
+				return 0;
+			}
+		}
+	}
+
+	#send(channel: string, header: Header, json: string): void {
+		this.#link.call(['PUBLISH', channel, `${JSON.stringify(header)}\n${json}`]).catch(() => {
+			// Redis is down (logged once by the link): presence, membership and read events of the outage are not replayed.
+		});
+	}
+
+	#localCountChanged(user: string): void {
+		const sessions = this.#local.sessionCount(user);
+		this.#view.set(this.#node, user, sessions);
+		this.#link.run(presenceScript, [redisKeys.nodeUsers(this.#node)], [this.#node, user, String(sessions), redisChannels.presence]).catch(() => {
+			// The next heartbeat writes the whole list again.
+		});
+	}
+
+	#presenceMessage(payload: string): void {
+		const [node = '', user = '', sessions = '0'] = payload.split(' ');
+		if (node !== this.#node && !this.#closed) {
+			this.#view.set(node, user, Number(sessions));
+		}
+	}
+
+	#receive(payload: string): void {
+		const newline = payload.indexOf('\n');
+		if (newline < 0 || this.#closed) {
+			return;
+		}
+
+		this.#queue.push({header: JSON.parse(payload.slice(0, newline)) as Header, event: JSON.parse(payload.slice(newline + 1)) as ServerEvent});
+		this.#drain();
+	}
+
+	/** Delivers what came in, in order; a message this node sent waits (briefly) for its core to name the sending session. */
+	#drain(): void {
+		const queue = this.#queue;
+		let done = 0;
+		let waiting = false;
+		while (done < queue.length && !this.#recovering) {
+			const {header, event} = queue[done]!;
+			if (header.o === this.#node && isChatMessage(event)) {
+				if (!this.#senders.has(event.msgid) && !this.#waitExpired) {
+					waiting = true;
+					this.#waitTimer ??= setTimeout(() => {
+						this.#waitTimer = undefined;
+						this.#waitExpired = true;
+						this.#drain();
+					}, senderWaitMs).unref();
+					break;
+				}
+
+				const sender = this.#senders.get(event.msgid);
+				this.#senders.delete(event.msgid);
+				this.#expected.delete(event.msgid);
+				this.#waitExpired = false;
+				this.#deliverMessage(header, event, sender);
+			} else if (isChatMessage(event)) {
+				this.#deliverMessage(header, event, undefined);
+			} else if (header.o !== this.#node) {
+				this.#deliverEvent(header, event);
+			}
+
+			done++;
+		}
+
+		if (done > 0) {
+			queue.splice(0, done);
+		}
+
+		if (!waiting && this.#waitTimer) {
+			clearTimeout(this.#waitTimer);
+			this.#waitTimer = undefined;
+		}
+	}
+
+	#deliverMessage(header: Header, message: ChatMessage, except: SessionSink | undefined): void {
+		const conversation = conversationIdOf(message);
+		if (message.seq <= (this.#seen.get(conversation) ?? 0)) {
+			return;
+		}
+
+		this.#seen.set(conversation, message.seq);
+		if (header.a === 1) {
+			this.#local.publish({kind: 'everyone', ...(except ? {except} : {})}, message);
+		} else if (header.u) {
+			this.#local.publish({kind: 'users', users: header.u, ...(except ? {except} : {})}, message);
+		}
+	}
+
+	#deliverEvent(header: Header, event: ServerEvent): void {
+		if (header.w === 1) {
+			this.#local.publish({kind: 'watchers'}, event);
+		} else if (header.a === 1) {
+			this.#local.publish({kind: 'everyone'}, event);
+		} else if (header.u) {
+			this.#local.publish({kind: 'users', users: header.u}, event);
+		}
+	}
+
+	async #beat(): Promise<void> {
+		const pairs: string[] = [];
+		for (const {name, sessions} of this.#local.onlineUsers()) {
+			pairs.push(name, String(sessions));
+		}
+
+		await this.#link.run(heartbeatScript, [redisKeys.nodeUsers(this.#node), redisKeys.nodeAlive(this.#node), redisKeys.nodes], [this.#node, String(this.#ttlMs), ...pairs]);
+	}
+
+	async #tick(): Promise<void> {
+		if (this.#closed || !this.#link.isUp) {
+			return;
+		}
+
+		try {
+			await this.#beat();
+			await this.#loadNodes(true);
+		} catch {
+			// Redis went away mid-tick: the link logs it; the next tick tries again.
+		}
+	}
+
+	/**
+	Checks every known node's heartbeat: a lapsed node is removed and its users leave presence; a
+	node this one has not heard of yet is read in full. `full`: re-read every node (after an outage).
+	*/
+	async #loadNodes(announce: boolean, full = false): Promise<void> {
+		const listed = await this.#link.call<string[]>(['SMEMBERS', redisKeys.nodes]);
+		const others = [...new Set([...listed, ...this.#view.nodes()])].filter(node => node !== this.#node);
+		const alive = await Promise.all(others.map(async node => this.#link.call<number>(['EXISTS', redisKeys.nodeAlive(node)])));
+		const known = new Set(this.#view.nodes());
+		await Promise.all(others.map(async (node, index) => {
+			if (alive[index] === 0) {
+				await Promise.all([this.#link.call(['SREM', redisKeys.nodes, node]), this.#link.call(['DEL', redisKeys.nodeUsers(node)])]);
+				const {wentOffline} = this.#view.replaceNode(node, new Map());
+				this.#logger.log('warn', 'node_gone', {node, users: wentOffline.length});
+				this.#announce([], wentOffline, announce);
+				return;
+			}
+
+			if (full || !known.has(node)) {
+				const flat = await this.#link.call<string[]>(['HGETALL', redisKeys.nodeUsers(node)]);
+				const users = new Map<string, number>();
+				for (let at = 0; at + 1 < flat.length; at += 2) {
+					users.set(flat[at]!, Number(flat[at + 1]));
+				}
+
+				const {cameOnline, wentOffline} = this.#view.replaceNode(node, users);
+				this.#announce(cameOnline, wentOffline, announce);
+			}
+		}));
+	}
+
+	/** Presence events this node's watchers would otherwise never get (a node crashed, or announcements were missed in an outage). */
+	#announce(cameOnline: readonly string[], wentOffline: readonly string[], announce: boolean): void {
+		if (!announce) {
+			return;
+		}
+
+		const ts = new Date().toISOString();
+		for (const user of cameOnline) {
+			this.#local.publish({kind: 'watchers'}, {type: 'presence', user, online: true, ts});
+		}
+
+		for (const user of wentOffline) {
+			this.#local.publish({kind: 'watchers'}, {type: 'presence', user, online: false, ts});
+		}
+	}
+
+	/**
+	Back after an outage: announce this node again, re-read presence, and deliver to this node's
+	sessions the messages of their conversations appended while its channel was deaf (from the
+	streams; at most `recoveryCap` per conversation, the rest a `gap`).
+	*/
+	async #afterOutage(downSince: number): Promise<void> {
+		this.#recovering = true;
+		try {
+			await this.#beat();
+			await this.#loadNodes(true, true);
+			const recovered = await this.#recover(downSince);
+			if (recovered > 0) {
+				this.#logger.log('info', 'recovered', {messages: recovered});
+			}
+		} catch (error) {
+			this.#logger.log('error', 'error', {during: 'redis_recovery', message: messageOf(error)});
+		} finally {
+			this.#recovering = false;
+			this.#drain();
+		}
+	}
+
+	async #recover(downSince: number): Promise<number> {
+		const since = new Date(downSince - 1000).toISOString();
+		const conversations = new Set<ConversationId>([...this.#seen.keys(), '*']);
+		await Promise.all(this.#local.onlineUsers().map(async ({name}) => {
+			const [groups, partners] = await Promise.all([this.#store.groupsOf(name), this.#store.dmPartners(name, 100)]);
+			for (const group of groups) {
+				conversations.add(groupConversationId(group));
+			}
+
+			for (const partner of partners) {
+				conversations.add(partner.conversation);
+			}
+		}));
+		let recovered = 0;
+		for (const conversation of conversations) {
+			// eslint-disable-next-line no-await-in-loop
+			recovered += await this.#recoverConversation(conversation, since);
+		}
+
+		return recovered;
+	}
+
+	async #recoverConversation(conversation: ConversationId, since: string): Promise<number> {
+		const seen = this.#seen.get(conversation) ?? 0;
+		const last = await this.#store.lastSeq(conversation);
+		if (last <= seen) {
+			return 0;
+		}
+
+		const after = Math.max(seen, last - recoveryCap);
+		const page = await this.#store.history(conversation, {after, limit: recoveryCap});
+		const missed = page.messages.filter(message => message.ts >= since);
+		if (missed.length === 0) {
+			this.#seen.set(conversation, Math.max(seen, last));
+			return 0;
+		}
+
+		let users: readonly string[] | undefined;
+		if (conversation.startsWith('#')) {
+			users = [...(await this.#store.members(conversation.slice(1))) ?? []];
+		} else if (conversation !== '*') {
+			users = dmPair(conversation) ?? [];
+		}
+
+		const header: Header = users === undefined ? {o: '', a: 1} : {o: '', u: users};
+		if (seen > 0 && after > seen) {
+			const gap = {type: 'gap', after: seen, before: after + 1, skipped: after - seen} as const;
+			for (const user of users ?? this.#local.onlineUsers().map(each => each.name)) {
+				this.#local.publish({kind: 'user', user}, {...gap, conversation: viewerName(conversation, user)});
+			}
+		}
+
+		for (const message of missed) {
+			this.#deliverMessage(header, message, undefined);
+		}
+
+		return missed.length;
+	}
+
+	async #leave(): Promise<void> {
+		this.#closed = true;
+		clearInterval(this.#heartbeat);
+		clearTimeout(this.#waitTimer);
+		await Promise.all([
+			this.#link.call(['DEL', redisKeys.nodeAlive(this.#node), redisKeys.nodeUsers(this.#node)]),
+			this.#link.call(['SREM', redisKeys.nodes, this.#node]),
+		]);
+	}
+}

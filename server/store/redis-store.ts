@@ -1,0 +1,341 @@
+import type {ChatMessage} from '../../source/protocol/index.js';
+import type {
+	AppendOptions, AppendResult, ChatStore, ConversationId, DmPartner, GroupRecord, HistoryPage, HistoryQuery, MembershipChange, MembershipRemoval,
+	MessageDraft,
+} from '../core/store.js';
+import {StoreUnavailableError} from '../core/store.js';
+import {redisKeys} from '../cluster/redis-keys.js';
+import {luaScript, type RedisLink, type RedisReply} from '../cluster/redis-link.js';
+import {dmPair} from './state.js';
+
+/** Where the append script publishes a stored message: `[channel, header]` pairs (see server/cluster/redis-router.ts). */
+export type AppendTargets = ReadonlyArray<readonly [channel: string, header: string]>;
+
+/** Tells the store, per message, which channels need it live; the Redis router implements it. */
+export type AppendRouting = (conversation: ConversationId, draft: MessageDraft, members: ReadonlySet<string> | undefined) => AppendTargets;
+
+/**
+The hot path, atomic per conversation: the next seq, the stream entry with that id (the stream cut
+to about ARGV[1] entries), and the live publishes, in one step, so that every node receives a
+conversation's messages in seq order whichever node appended them.
+KEYS: seq hash, stream. ARGV: max length (0: unbounded), message JSON before the seq, after it, then channel/header pairs.
+*/
+const appendScript = luaScript(`
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local message = ARGV[2] .. seq .. ARGV[3]
+if tonumber(ARGV[1]) > 0 then
+	redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], seq .. '-0', 'm', message)
+else
+	redis.call('XADD', KEYS[2], seq .. '-0', 'm', message)
+end
+for i = 4, #ARGV, 2 do
+	redis.call('PUBLISH', ARGV[i], ARGV[i + 1] .. '\\n' .. message)
+end
+return seq
+`);
+
+/** KEYS: groups, members, creator's groups. ARGV: group, creator. */
+const createGroupScript = luaScript(`
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[1])
+return 1
+`);
+
+/** KEYS: groups, members, user's groups. ARGV: group, user. */
+const addMemberScript = luaScript(`
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 'no_such_group' end
+if redis.call('SADD', KEYS[2], ARGV[2]) == 0 then return 'already_member' end
+redis.call('SADD', KEYS[3], ARGV[1])
+return 'added'
+`);
+
+/** KEYS: groups, members, user's groups, the group's stream. ARGV: group, user. The seq hash stays: numbering goes on. */
+const removeMemberScript = luaScript(`
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 'no_such_group' end
+if redis.call('SREM', KEYS[2], ARGV[2]) == 0 then return 'not_member' end
+redis.call('SREM', KEYS[3], ARGV[1])
+if redis.call('SCARD', KEYS[2]) > 0 then return 'removed' end
+redis.call('SREM', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[4])
+return 'removed_group'
+`);
+
+/** KEYS: the user's read markers. ARGV: conversation, wanted seq, the conversation's last seq. Only forward, never past the last. */
+const markReadScript = luaScript(`
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+local wanted = math.min(tonumber(ARGV[2]), tonumber(ARGV[3]))
+if wanted > current then
+	redis.call('HSET', KEYS[1], ARGV[1], wanted)
+	return wanted
+end
+return current
+`);
+
+/** KEYS: a mailbox. ARGV: msgids handed over, oldest first: each leaves the head of the list if it is there. */
+const markDeliveredScript = luaScript(`
+local removed = 0
+for i = 1, #ARGV do
+	local head = redis.call('LINDEX', KEYS[1], 0)
+	if not head or string.sub(head, 1, #ARGV[i] + 1) ~= ARGV[i] .. '\\n' then break end
+	redis.call('LPOP', KEYS[1])
+	removed = removed + 1
+end
+return removed
+`);
+
+export type RedisStoreOptions = {
+	/** Each conversation's stream is cut to about this many messages (XADD MAXLEN ~); 0: unbounded. */
+	readonly historyMax: number;
+};
+
+/** The message's JSON in its stored field order, split where the seq goes. */
+function jsonAround(draft: MessageDraft): [head: string, tail: string] {
+	const {type, msgid, ts, from, text} = draft;
+	const json = JSON.stringify(draft.type === 'msg'
+		? {type, msgid, seq: 0, ts, from, to: draft.to, text}
+		: (draft.type === 'group_msg' ? {type, msgid, seq: 0, ts, from, group: draft.group, text} : {type, msgid, seq: 0, ts, from, text}));
+	// `type` and `msgid` come first and cannot hold it: the first occurrence is the field.
+	const at = json.indexOf('"seq":0') + 6;
+	return [json.slice(0, at), json.slice(at + 1)];
+}
+
+type StreamEntries = Array<[id: string, fields: string[]]>;
+
+function messagesOf(entries: StreamEntries): ChatMessage[] {
+	return entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as ChatMessage);
+}
+
+/**
+The chat's state in Redis, shared by every node (docs/scale-out.md has the key layout). A node's
+commands go over one connection, so they run in the order called; a Redis that cannot be reached
+rejects at once with a StoreUnavailableError (the core answers `unavailable`).
+*/
+export class RedisStore implements ChatStore {
+	readonly #link: RedisLink;
+	readonly #historyMax: number;
+	#routing: AppendRouting = () => [];
+	/** The member sets this node read last: the group handler reads them right before it appends, so routing needs no second read. */
+	readonly #members = new Map<string, ReadonlySet<string>>();
+	#closed = false;
+	readonly #onClose: Array<() => Promise<void>> = [];
+
+	constructor(link: RedisLink, options: RedisStoreOptions) {
+		this.#link = link;
+		this.#historyMax = options.historyMax;
+	}
+
+	/** The router that decides where appended messages are published (set once, by the engine). */
+	setRouting(routing: AppendRouting): void {
+		this.#routing = routing;
+	}
+
+	/** Runs before the connection closes (the router leaves the cluster). */
+	beforeClose(step: () => Promise<void>): void {
+		this.#onClose.push(step);
+	}
+
+	async createGroup(group: string, creator: string): Promise<boolean> {
+		const created = await this.#run<number>(createGroupScript, [redisKeys.groups, redisKeys.members(group), redisKeys.userGroups(creator)], [group, creator]);
+		if (created === 1) {
+			this.#members.set(group, new Set([creator]));
+		}
+
+		return created === 1;
+	}
+
+	async addMember(group: string, user: string): Promise<MembershipChange> {
+		this.#members.delete(group);
+		return this.#run<MembershipChange>(addMemberScript, [redisKeys.groups, redisKeys.members(group), redisKeys.userGroups(user)], [group, user]);
+	}
+
+	async removeMember(group: string, user: string): Promise<MembershipRemoval> {
+		this.#members.delete(group);
+		return this.#run<MembershipRemoval>(removeMemberScript, [redisKeys.groups, redisKeys.members(group), redisKeys.userGroups(user), redisKeys.log(`#${group}`)], [group, user]);
+	}
+
+	async members(group: string): Promise<ReadonlySet<string> | undefined> {
+		const [exists, names] = await Promise.all([
+			this.#call<number>(['SISMEMBER', redisKeys.groups, group]),
+			this.#call<string[]>(['SMEMBERS', redisKeys.members(group)]),
+		]);
+		if (exists === 0) {
+			this.#members.delete(group);
+			return undefined;
+		}
+
+		const members = new Set(names);
+		this.#members.set(group, members);
+		return members;
+	}
+
+	async groups(): Promise<readonly GroupRecord[]> {
+		const names = await this.#call<string[]>(['SMEMBERS', redisKeys.groups]);
+		const sets = await Promise.all(names.map(async name => this.#call<string[]>(['SMEMBERS', redisKeys.members(name)])));
+		return names.map((name, index) => ({name, members: new Set(sets[index])}));
+	}
+
+	async groupsOf(user: string): Promise<readonly string[]> {
+		return this.#call<string[]>(['SMEMBERS', redisKeys.userGroups(user)]);
+	}
+
+	async append(conversation: ConversationId, draft: MessageDraft, options?: AppendOptions): Promise<AppendResult> {
+		const waitingFor = options?.undeliveredTo;
+		if (waitingFor !== undefined && options?.mailboxCap !== undefined) {
+			// Checked before the append, so a full mailbox stores nothing; concurrent senders may overshoot the cap by a few.
+			const waiting = await this.#call<number>(['LLEN', redisKeys.mailbox(waitingFor)]);
+			if (waiting >= options.mailboxCap) {
+				return {ok: false, reason: 'mailbox_full'};
+			}
+		}
+
+		const members = draft.type === 'group_msg' ? this.#members.get(draft.group) : undefined;
+		const targets = this.#routing(conversation, draft, members);
+		const [head, tail] = jsonAround(draft);
+		const publishes: string[] = [];
+		for (const [channel, header] of targets) {
+			publishes.push(channel, header);
+		}
+
+		const appending = this.#run<number>(appendScript, [redisKeys.seq(conversation), redisKeys.log(conversation)], [String(this.#historyMax), head, tail, ...publishes]);
+		// Sent right behind the script on the same connection: no extra round trip. The reply waits for all of them.
+		const pair = dmPair(conversation);
+		const listed: Array<Promise<unknown>> = [];
+		if (pair) {
+			const score = String(Date.now());
+			listed.push(this.#call(['ZADD', redisKeys.userDms(pair[0]), score, conversation]));
+			if (pair[1] !== pair[0]) {
+				listed.push(this.#call(['ZADD', redisKeys.userDms(pair[1]), score, conversation]));
+			}
+		}
+
+		const [seq] = await Promise.all([appending, ...listed]);
+		const json = `${head}${seq}${tail}`;
+		const message = JSON.parse(json) as ChatMessage;
+		if (waitingFor !== undefined) {
+			await this.#call(['RPUSH', redisKeys.mailbox(waitingFor), `${message.msgid}\n${conversation}\n${json}`]);
+		}
+
+		return {ok: true, message};
+	}
+
+	async history(conversation: ConversationId, query: HistoryQuery): Promise<HistoryPage> {
+		const key = redisKeys.log(conversation);
+		if (query.after !== undefined) {
+			const end = query.before === undefined ? '+' : `${query.before - 1}-0`;
+			if (query.before !== undefined && query.before - 1 <= query.after) {
+				return {messages: [], more: false};
+			}
+
+			const entries = await this.#call<StreamEntries>(['XRANGE', key, `${query.after + 1}-0`, end, 'COUNT', String(query.limit + 1)]);
+			const more = entries.length > query.limit;
+			return {messages: messagesOf(more ? entries.slice(0, query.limit) : entries), more};
+		}
+
+		if (query.before !== undefined && query.before <= 1) {
+			return {messages: [], more: false};
+		}
+
+		const start = query.before === undefined ? '+' : `${query.before - 1}-0`;
+		const entries = await this.#call<StreamEntries>(['XREVRANGE', key, start, '-', 'COUNT', String(query.limit + 1)]);
+		const more = entries.length > query.limit;
+		return {messages: messagesOf((more ? entries.slice(0, query.limit) : entries).reverse()), more};
+	}
+
+	async lastSeq(conversation: ConversationId): Promise<number> {
+		return Number(await this.#call<string | null>(['HGET', redisKeys.seq(conversation), 'seq']) ?? 0);
+	}
+
+	async dmPartners(user: string, limit: number): Promise<readonly DmPartner[]> {
+		const conversations = await this.#call<string[]>(['ZREVRANGE', redisKeys.userDms(user), '0', String(Math.max(0, limit - 1))]);
+		const lastSeqs = await Promise.all(conversations.map(async conversation => this.lastSeq(conversation)));
+		return conversations.map((conversation, index) => {
+			const pair = dmPair(conversation) ?? [user, user];
+			return {partner: pair[0] === user ? pair[1] : pair[0], conversation, lastSeq: lastSeqs[index]!};
+		});
+	}
+
+	async markRead(user: string, conversation: ConversationId, seq: number): Promise<number> {
+		const last = await this.lastSeq(conversation);
+		return this.#run<number>(markReadScript, [redisKeys.userRead(user)], [conversation, String(seq), String(last)]);
+	}
+
+	async readMarkers(user: string): Promise<ReadonlyMap<ConversationId, number>> {
+		const flat = await this.#call<string[]>(['HGETALL', redisKeys.userRead(user)]);
+		const markers = new Map<ConversationId, number>();
+		for (let index = 0; index + 1 < flat.length; index += 2) {
+			markers.set(flat[index]!, Number(flat[index + 1]));
+		}
+
+		return markers;
+	}
+
+	async undelivered(user: string): Promise<readonly ChatMessage[]> {
+		const entries = await this.#call<string[]>(['LRANGE', redisKeys.mailbox(user), '0', '-1']);
+		return entries.map(entry => JSON.parse(entry.slice(entry.indexOf('\n', entry.indexOf('\n') + 1) + 1)) as ChatMessage);
+	}
+
+	async markDelivered(user: string, messages: readonly ChatMessage[]): Promise<void> {
+		if (messages.length > 0) {
+			await this.#run(markDeliveredScript, [redisKeys.mailbox(user)], messages.map(message => message.msgid));
+		}
+	}
+
+	async undeliveredCount(user: string): Promise<number> {
+		return this.#call<number>(['LLEN', redisKeys.mailbox(user)]);
+	}
+
+	async forgetUser(user: string): Promise<void> {
+		for (const group of await this.groupsOf(user)) {
+			// eslint-disable-next-line no-await-in-loop
+			await this.removeMember(group, user);
+		}
+
+		const conversations = await this.#call<string[]>(['ZRANGE', redisKeys.userDms(user), '0', '-1']);
+		for (const conversation of conversations) {
+			const pair = dmPair(conversation) ?? [user, user];
+			const partner = pair[0] === user ? pair[1] : pair[0];
+			// eslint-disable-next-line no-await-in-loop
+			const waiting = await this.#call<string[]>(['LRANGE', redisKeys.mailbox(partner), '0', '-1']);
+			const stale = waiting.filter(entry => entry.split('\n', 2)[1] === conversation);
+			// eslint-disable-next-line no-await-in-loop
+			await Promise.all([
+				this.#call(['DEL', redisKeys.log(conversation)]),
+				this.#call(['ZREM', redisKeys.userDms(partner), conversation]),
+				...stale.map(async entry => this.#call(['LREM', redisKeys.mailbox(partner), '1', entry])),
+			]);
+		}
+
+		await this.#call(['DEL', redisKeys.userDms(user), redisKeys.userRead(user), redisKeys.mailbox(user), redisKeys.userGroups(user)]);
+	}
+
+	async close(): Promise<void> {
+		if (this.#closed) {
+			return;
+		}
+
+		this.#closed = true;
+		for (const step of this.#onClose) {
+			// eslint-disable-next-line no-await-in-loop
+			await step().catch(() => {});
+		}
+
+		await this.#link.close();
+	}
+
+	async #call<T extends RedisReply>(args: readonly string[]): Promise<T> {
+		if (this.#closed) {
+			throw new StoreUnavailableError('the store is closed');
+		}
+
+		return this.#link.call<T>(args);
+	}
+
+	async #run<T extends RedisReply>(script: Parameters<RedisLink['run']>[0], keys: readonly string[], args: readonly string[]): Promise<T> {
+		if (this.#closed) {
+			throw new StoreUnavailableError('the store is closed');
+		}
+
+		return this.#link.run<T>(script, keys, args);
+	}
+}
