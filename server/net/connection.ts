@@ -81,6 +81,7 @@ const byeTexts: Record<ByeReason, string> = {
 	logged_out: 'another of your sessions logged you out',
 	excess_flood: 'too many lines the server had to refuse',
 	too_many_connections: 'too many connections from your address',
+	ping_timeout: 'no answer to the server\'s ping',
 };
 
 /** Errors the server caused, or that have their own limit: not counted against a connection before login. */

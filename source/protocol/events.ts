@@ -48,7 +48,7 @@ export type MemberInfo = {readonly name: string; readonly online: boolean};
 export type SessionInfo = {
 	/** The server's connection number. */
 	readonly id: number;
-	/** The wire protocol: `text` or `json` (later `irc`). */
+	/** The wire protocol: `text`, `json` or `irc`. */
 	readonly mode: string;
 	readonly address: string;
 	/** When it logged in, ISO 8601 UTC. */
@@ -162,7 +162,9 @@ export type ByeReason = 'exit' | 'shutdown' | 'too_many_attempts' | 'login_timeo
 	/** The account was removed from the users file, or its password changed (on the server's reload). */
 	| 'revoked'
 	/** Another session of the same user sent `/logout_others`. */
-	| 'logged_out';
+	| 'logged_out'
+	/** IRC: the client answered neither its lines nor the server's PING in time. */
+	| 'ping_timeout';
 
 /** Everything a JSON-mode client may send, one object per line. */
 export type ClientRequest =
