@@ -160,9 +160,14 @@ export class RedisRouter implements Router {
 		}
 
 		this.#local.publish(audience, event);
+		if (audience.kind === 'watchers') {
+			// Other nodes make their own presence events from this node's presence messages (see #presenceMessage).
+			return reached;
+		}
+
 		const json = JSON.stringify(event);
-		if (audience.kind === 'everyone' || audience.kind === 'watchers') {
-			this.#send(redisChannels.all, {o: this.#node, ...(audience.kind === 'everyone' ? {a: 1} : {w: 1})}, json);
+		if (audience.kind === 'everyone') {
+			this.#send(redisChannels.all, {o: this.#node, a: 1}, json);
 			return reached;
 		}
 
@@ -294,10 +299,22 @@ export class RedisRouter implements Router {
 		});
 	}
 
+	/**
+	Another node's session count of a user changed. When that takes the user online or offline
+	cluster-wide, this node tells its own watchers: each node announces what its view sees, so two
+	nodes losing a user's last sessions at once still give exactly one offline event everywhere.
+	*/
 	#presenceMessage(payload: string): void {
 		const [node = '', user = '', sessions = '0'] = payload.split(' ');
-		if (node !== this.#node && !this.#closed) {
-			this.#view.set(node, user, Number(sessions));
+		if (node === this.#node || this.#closed) {
+			return;
+		}
+
+		const {before, after} = this.#view.set(node, user, Number(sessions));
+		if (before === 0 && after > 0) {
+			this.#announce([user], [], true);
+		} else if (before > 0 && after === 0) {
+			this.#announce([], [user], true);
 		}
 	}
 

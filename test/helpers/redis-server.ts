@@ -1,0 +1,103 @@
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
+import {mkdtemp, rm} from 'node:fs/promises';
+import net from 'node:net';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+
+/** Is `redis-server` on PATH? The Redis tests skip (saying so) only when it is not; `.ci/run` installs it. */
+export const redisServerAvailable = spawnSync('redis-server', ['--version'], {stdio: 'ignore'}).status === 0;
+
+export const redisSkipReason = 'redis-server is not on PATH (apt-get install redis-server): the Redis cluster tests are skipped';
+
+export type TestRedis = {
+	readonly port: number;
+	readonly url: string;
+	/** SIGKILL the server (nothing flushed). */
+	kill(): Promise<void>;
+	/** Starts it again on the same port and directory (with `appendonly`, the data is back). */
+	restart(): Promise<void>;
+	/** Stops it and removes its directory. */
+	stop(): Promise<void>;
+};
+
+async function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const {port} = server.address() as net.AddressInfo;
+			server.close(() => {
+				resolve(port);
+			});
+		});
+	});
+}
+
+async function waitReady(child: ChildProcess, port: number): Promise<void> {
+	let output = '';
+	await new Promise<void>((resolve, reject) => {
+		const timer = setTimeout(() => {
+			reject(new Error(`redis-server on port ${port} did not start: ${output}`));
+		}, 10_000);
+		child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+			output += chunk;
+			if (output.includes('Ready to accept connections')) {
+				clearTimeout(timer);
+				resolve();
+			}
+		});
+		child.once('exit', code => {
+			clearTimeout(timer);
+			reject(new Error(`redis-server on port ${port} exited (${code}): ${output}`));
+		});
+	});
+}
+
+/**
+A private `redis-server` for one test file: a free port, a temporary `--dir`, no RDB snapshots
+(`--save ''`); `appendonly` (fsync always) when a test restarts it and needs the data back.
+Never the system Redis on 6379.
+*/
+export async function startRedis(options: {appendonly?: boolean} = {}): Promise<TestRedis> {
+	const dir = await mkdtemp(path.join(tmpdir(), 'natter-redis-'));
+	const port = await freePort();
+	const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--loglevel', 'notice',
+		...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'])];
+	let child: ChildProcess | undefined;
+	const launch = async () => {
+		const started = spawn('redis-server', args, {stdio: ['ignore', 'pipe', 'pipe']});
+		child = started;
+		await waitReady(started, port);
+	};
+
+	const halt = async (signal: NodeJS.Signals) => {
+		const running = child;
+		child = undefined;
+		if (!running || running.exitCode !== null || running.signalCode !== null) {
+			return;
+		}
+
+		const exited = new Promise(resolve => {
+			running.once('exit', resolve);
+		});
+		running.kill(signal);
+		await exited;
+	};
+
+	await launch();
+	return {
+		port,
+		url: `redis://127.0.0.1:${port}`,
+		async kill() {
+			await halt('SIGKILL');
+		},
+		async restart() {
+			await halt('SIGKILL');
+			await launch();
+		},
+		async stop() {
+			await halt('SIGKILL');
+			await rm(dir, {recursive: true, force: true});
+		},
+	};
+}

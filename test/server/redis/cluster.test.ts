@@ -1,0 +1,223 @@
+import {describe, expect, it} from 'vitest';
+import type {ChatMessage, ServerEvent} from '../../../source/protocol/index.js';
+import {jsonCommand, loginJson, loginText, type LineSocket} from '../../helpers/line-socket.js';
+import {clusterFixture} from '../../helpers/redis-cluster.js';
+import {redisServerAvailable, redisSkipReason} from '../../helpers/redis-server.js';
+import {testUsers, type TestServer} from '../../helpers/test-server.js';
+
+if (!redisServerAvailable) {
+	console.warn(redisSkipReason);
+}
+
+const clock = String.raw`\[\d\d:\d\d:\d\d\]`;
+type User = keyof typeof testUsers;
+
+describe.skipIf(!redisServerAvailable)('several nodes on one Redis', () => {
+	const cluster = clusterFixture();
+
+	async function json(node: TestServer, user: User, resume?: Record<string, number>): Promise<LineSocket> {
+		return cluster.keep(await loginJson(node.port, user, testUsers[user], resume));
+	}
+
+	async function text(node: TestServer, user: User): Promise<LineSocket> {
+		return cluster.keep(await loginText(node.port, user, testUsers[user]));
+	}
+
+	it('text mode: a DM, a broadcast and a group between users on two nodes read as on one server', async () => {
+		const [first, second] = await cluster.nodes(2);
+		const alice = await text(first!, 'alice');
+		const bob = await text(second!, 'bob');
+		alice.send('/users');
+		expect(await alice.waitFor(/^ok: \d users? online/)).toBe('ok: 2 users online: alice, bob');
+		alice.send('/msg bob hello from node one');
+		expect(await bob.waitFor(/\[private\]/)).toMatch(new RegExp(`^${clock} \\[private\\] alice -> bob: hello from node one$`));
+		bob.send('/broadcast hi all');
+		expect(await alice.waitFor(/\[broadcast\]/)).toMatch(new RegExp(`^${clock} \\[broadcast\\] bob: hi all$`));
+		alice.send('/create_group dev');
+		await alice.waitFor(/^ok: created #dev/);
+		bob.send('/join_group dev');
+		expect(await alice.waitFor(/\* bob joined/)).toMatch(new RegExp(`^${clock} \\[#dev\\] \\* bob joined$`));
+		bob.send('/group_msg dev standup in 5');
+		expect(await alice.waitFor(/\[#dev\] bob:/)).toMatch(new RegExp(`^${clock} \\[#dev\\] bob: standup in 5$`));
+		alice.send('/members dev');
+		expect(await alice.waitFor(/^ok: #dev has/)).toBe('ok: #dev has 2 members: alice, bob');
+	});
+
+	it('JSON mode: presence, /users and every session of a user across three nodes', async () => {
+		const [one, two, three] = await cluster.nodes(3);
+		const alice = await json(one!, 'alice');
+		const aliceElsewhere = await json(three!, 'alice');
+		const bob = await json(two!, 'bob');
+		expect(await alice.waitForEvent(event => event.type === 'presence')).toMatchObject({user: 'bob', online: true});
+		const users = await jsonCommand(bob, '/users');
+		expect(users).toMatchObject({type: 'ok', users: [{name: 'alice', sessions: 2}, {name: 'bob', sessions: 1}]});
+
+		const sent = await jsonCommand(bob, '/msg alice to both of you');
+		expect(sent).toMatchObject({type: 'ok', recipients: 1});
+		const msgid = (sent as {message: ChatMessage}).message.msgid;
+		for (const session of [alice, aliceElsewhere]) {
+			expect(await session.waitForEvent(event => event.type === 'msg')).toMatchObject({msgid, from: 'bob', text: 'to both of you'});
+		}
+
+		// The sender's other session (on another node) sees what it sent; the sending one only its reply.
+		const reply = await jsonCommand(alice, '/msg bob back');
+		expect(await aliceElsewhere.waitForEvent(event => event.type === 'msg' && event.from === 'alice')).toMatchObject({text: 'back', seq: 2});
+		expect(alice.unread().some(line => line.includes('"text":"back"') && !line.includes('"ok"'))).toBe(false);
+		expect(reply).toMatchObject({type: 'ok', recipients: 1});
+
+		aliceElsewhere.destroy();
+		alice.destroy();
+		expect(await bob.waitForEvent(event => event.type === 'presence')).toMatchObject({user: 'alice', online: false});
+		expect(await jsonCommand(bob, '/users')).toMatchObject({text: '1 user online: bob'});
+	});
+
+	it('stores a DM for a user who is offline everywhere and hands it over at login on another node', async () => {
+		const [first, second] = await cluster.nodes(2);
+		const alice = await json(first!, 'alice');
+		const stored = await jsonCommand(alice, '/msg carol are you there');
+		expect(stored).toMatchObject({type: 'ok', stored: true, recipients: 0});
+		const carol = cluster.keep(await loginJson(second!.port, 'carol', testUsers.carol));
+		expect(await carol.waitForEvent(event => event.type === 'msg')).toMatchObject({from: 'alice', text: 'are you there', seq: 1});
+		// Handed over once: a later login on the first node does not get it again.
+		carol.destroy();
+		const again = await json(first!, 'carol');
+		const history = await jsonCommand(again, '/history @alice');
+		expect(history).toMatchObject({messages: [{text: 'are you there'}]});
+		expect(again.unread().filter(line => line.includes('"type":"msg"'))).toEqual([]);
+	});
+
+	it('history, read markers and resume work whichever node a client comes back to', async () => {
+		const [first, second] = await cluster.nodes(2);
+		const alice = await json(first!, 'alice');
+		const bob = await json(second!, 'bob');
+		for (let index = 1; index <= 5; index++) {
+			// eslint-disable-next-line no-await-in-loop
+			expect(await jsonCommand(alice, `/msg bob m${index}`)).toMatchObject({type: 'ok'});
+		}
+
+		await bob.waitForEvent(event => event.type === 'msg' && event.text === 'm5');
+		expect(await jsonCommand(bob, '/read @alice 3')).toMatchObject({type: 'ok', seq: 3});
+		bob.destroy();
+		await jsonCommand(alice, '/msg bob m6');
+
+		const back = await json(first!, 'bob', {'@alice': 3});
+		const resumed: ServerEvent[] = [];
+		for (;;) {
+			// eslint-disable-next-line no-await-in-loop
+			const event = await back.nextEvent();
+			if (event.type === 'resumed') {
+				expect(event).toMatchObject({messages: 3, gaps: 0});
+				break;
+			}
+
+			resumed.push(event);
+		}
+
+		expect(resumed.map(event => (event as ChatMessage).seq)).toEqual([4, 5, 6]);
+		const history = await jsonCommand(back, '/history @alice 2');
+		expect(history).toMatchObject({messages: [{seq: 5}, {seq: 6}], more: true});
+		const summary = await jsonCommand(back, '/read @alice');
+		expect(summary).toMatchObject({seq: 6});
+	});
+
+	it('gives one group one order: every member on three nodes sees the same seqs, in seq order, under concurrent senders', async () => {
+		const nodes = await cluster.nodes(3);
+		const users: User[] = ['alice', 'bob', 'carol', 'dave'];
+		const clients = await Promise.all(users.map(async (user, index) => json(nodes[index % 3]!, user)));
+		expect(await jsonCommand(clients[0]!, '/create_group room')).toMatchObject({type: 'ok'});
+		for (const client of clients.slice(1)) {
+			// eslint-disable-next-line no-await-in-loop
+			expect(await jsonCommand(client, '/join_group room')).toMatchObject({type: 'ok'});
+		}
+
+		const perSender = 30;
+		const senders = clients.slice(0, 3);
+		// Pipelined: each sender writes all its lines at once, so the nodes append concurrently.
+		for (const [index, sender] of senders.entries()) {
+			for (let count = 0; count < perSender; count++) {
+				sender.sendJson({type: 'command', id: `g${index}-${count}`, line: `/group_msg room ${users[index]} ${count}`});
+			}
+		}
+
+		const total = perSender * senders.length;
+		// Each member's live events come in seq order; with its own messages (their ok replies) it has every seq once.
+		const seen = await Promise.all(clients.map(async client => {
+			const live: ChatMessage[] = [];
+			const own: ChatMessage[] = [];
+			while (live.length + own.length < total) {
+				// eslint-disable-next-line no-await-in-loop
+				const event = await client.waitForEvent(candidate => candidate.type === 'group_msg' || (candidate.type === 'ok' && candidate.command === 'group_msg'));
+				if (event.type === 'ok') {
+					own.push((event as {message: ChatMessage}).message);
+				} else {
+					live.push(event as ChatMessage);
+				}
+			}
+
+			const liveSeqs = live.map(message => message.seq);
+			expect(liveSeqs).toEqual([...liveSeqs].sort((a, b) => a - b));
+			const all = [...live, ...own].sort((a, b) => a.seq - b.seq);
+			expect(all.map(message => message.seq)).toEqual(Array.from({length: total}, (_, index) => index + 1));
+			return all.map(message => message.text);
+		}));
+		// One order: seq n is the same message for every member, and each sender's messages keep the order it sent them.
+		for (const order of seen) {
+			expect(order).toEqual(seen[0]);
+		}
+
+		for (const user of users.slice(0, 3)) {
+			const mine = seen[0]!.filter(text => text.startsWith(`${user} `)).map(text => Number(text.split(' ')[1]));
+			expect(mine).toEqual(Array.from({length: perSender}, (_, count) => count));
+		}
+	});
+
+	it('50 clients on 3 nodes exchange DMs: nothing lost, duplicated, misrouted or out of order', async () => {
+		const names = Array.from({length: 50}, (_, index) => `u${String(index).padStart(2, '0')}`);
+		const users = Object.fromEntries(names.map(name => [name, `pw-${name}`]));
+		const nodes = await cluster.nodes(3, {users});
+		const clients = await Promise.all(names.map(async (name, index) => cluster.keep(await loginJson(nodes[index % 3]!.port, name, users[name]!))));
+		const offsets = [1, 7, 20];
+		const each = 5;
+		for (const [index, client] of clients.entries()) {
+			for (let count = 0; count < each; count++) {
+				for (const offset of offsets) {
+					client.sendJson({type: 'command', id: `${index}-${offset}-${count}`, line: `/msg ${names[(index + offset) % 50]} ${names[index]} ${count}`});
+				}
+			}
+		}
+
+		await Promise.all(clients.map(async (client, index) => {
+			const from = new Map<string, number[]>();
+			let got = 0;
+			let acked = 0;
+			while (got < offsets.length * each || acked < offsets.length * each) {
+				// eslint-disable-next-line no-await-in-loop
+				const event = await client.waitForEvent(candidate => candidate.type === 'msg' || candidate.type === 'ok' || candidate.type === 'error');
+				if (event.type === 'error') {
+					throw new Error(`${names[index]} got ${JSON.stringify(event)}`);
+				}
+
+				if (event.type === 'ok') {
+					acked++;
+					continue;
+				}
+
+				const message = event as Extract<ChatMessage, {type: 'msg'}>;
+				expect(message.to).toBe(names[index]);
+				const [sender, count] = message.text.split(' ');
+				expect(sender).toBe(message.from);
+				from.set(sender!, [...(from.get(sender!) ?? []), Number(count)]);
+				got++;
+			}
+
+			const expectedSenders = offsets.map(offset => names[(index - offset + 50) % 50]!).sort();
+			expect([...from.keys()].sort()).toEqual(expectedSenders);
+			for (const counts of from.values()) {
+				expect(counts).toEqual([0, 1, 2, 3, 4]);
+			}
+		}));
+		for (const client of clients) {
+			expect(client.unread().filter(line => line.includes('"type":"msg"'))).toEqual([]);
+		}
+	}, 30_000);
+});
