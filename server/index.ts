@@ -5,7 +5,8 @@ import {Authenticator} from './auth/authenticator.js';
 import {ChatCore, defaultCoreLimits} from './core/chat-core.js';
 import type {ChatStore} from './core/store.js';
 import {silentLogger, type Logger} from './log.js';
-import {Connection, type ConnectionContext} from './net/connection.js';
+import {Connection, type ConnectionContext, type ConnectionEdge} from './net/connection.js';
+import {ircEdge, ircRefusal} from './net/irc/irc-edge.js';
 import {checkPlaintextAllowed, createListener, loadTlsPair, tlsMinVersion, type TlsFiles} from './net/listener.js';
 import {defaultPoolSize} from './auth/bcrypt-pool.js';
 import {fdReserve, openFileLimit} from './net/fd-limit.js';
@@ -68,6 +69,10 @@ export type ServerOptions = {
 	readonly tls?: TlsFiles;
 	/** Listen without TLS on an address other than loopback (refused otherwise: PlaintextRefusedError). */
 	readonly allowPlaintext?: boolean;
+	/** Also speak IRC on this port (same host, same TLS; 0 picks a free one). Off by default (docs/irc.md). */
+	readonly ircPort?: number;
+	/** A registered IRC client silent this long is pinged, and dropped when silent as long again. Default 90 000. */
+	readonly ircPingMs?: number;
 };
 
 export type NatterServer = {
@@ -88,6 +93,8 @@ export type NatterServer = {
 	storeStats(): StoreStats | undefined;
 	/** Where the metrics endpoint listens, when it was asked for. */
 	readonly metricsAddress: {host: string; port: number} | undefined;
+	/** Where the IRC listener listens, when it was asked for. */
+	readonly ircAddress: {host: string; port: number} | undefined;
 	/**
 	Re-read the TLS certificate and key: new handshakes use them, open connections stay. Throws (and
 	keeps the old pair) when they are bad. Returns the new fingerprint; undefined without TLS.
@@ -183,7 +190,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 	};
 
 	let closing: Promise<void> | undefined;
-	const handle = (stream: Duplex, remote = 'local', admitted?: AddressLease) => {
+	const handle = (stream: Duplex, remote = 'local', admitted?: AddressLease, edge?: ConnectionEdge) => {
 		if (closing) {
 			admitted?.release();
 			stream.destroy();
@@ -199,14 +206,14 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 			const cut = setTimeout(() => {
 				stream.destroy();
 			}, 2000).unref();
-			stream.end(`${JSON.stringify({type: 'bye', reason: 'too_many_connections', text: admission.message})}\n`, () => {
+			stream.end(edge ? ircRefusal(admission.message) : `${JSON.stringify({type: 'bye', reason: 'too_many_connections', text: admission.message})}\n`, () => {
 				clearTimeout(cut);
 				stream.destroy();
 			});
 			return;
 		}
 
-		connections.add(new Connection(stream, context, remote, admission.lease));
+		connections.add(new Connection(stream, context, remote, admission.lease, edge));
 		if (fileLimit !== undefined && connections.size >= fileLimit - fdReserve) {
 			// Past the descriptor limit the OS drops new connections unseen (libuv accepts and closes them): say so, once per burst.
 			guard.acceptErrorLog.note({code: 'EMFILE', connections: connections.size, limit: fileLimit, message: 'connections near the open-file limit (ulimit -n): new ones may be dropped unseen'});
@@ -214,7 +221,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 	};
 
 	// allowHalfOpen: a client that sends its commands and then shuts its side still gets every reply.
-	const {server: listener, reloadTls, dropHandshakes} = createListener({
+	const makeListener = (edge?: ConnectionEdge) => createListener({
 		...(options.tls && tlsPair ? {tls: {files: options.tls, pair: tlsPair}} : {}),
 		handshakeTimeoutMs: options.loginTimeoutMs ?? defaultServerOptions.loginTimeoutMs,
 		logger,
@@ -232,27 +239,36 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 	}, (socket, lease) => {
 		socket.setNoDelay(true);
 		socket.setKeepAlive(true, keepAliveDelayMs);
-		handle(socket, `${socket.remoteAddress ?? 'unknown'}`, lease as AddressLease | undefined);
+		handle(socket, `${socket.remoteAddress ?? 'unknown'}`, lease as AddressLease | undefined, edge);
 	});
-	listener.on('error', (error: NodeJS.ErrnoException) => {
-		if (error.code === 'EMFILE' || error.code === 'ENFILE') {
-			// Out of file descriptors: logged once per burst, not once per refused client.
-			guard.acceptErrorLog.note({code: error.code, connections: connections.size});
-			return;
-		}
+	const listen = async (server: net.Server, port: number) => {
+		server.on('error', (error: NodeJS.ErrnoException) => {
+			if (error.code === 'EMFILE' || error.code === 'ENFILE') {
+				// Out of file descriptors: logged once per burst, not once per refused client.
+				guard.acceptErrorLog.note({code: error.code, connections: connections.size});
+				return;
+			}
 
-		logger.log('error', 'error', {during: 'accept', message: error.message});
-	});
-
-	try {
+			logger.log('error', 'error', {during: 'accept', message: error.message});
+		});
 		await new Promise<void>((resolve, reject) => {
-			listener.once('error', reject);
-			listener.listen(options.port ?? defaultServerOptions.port, options.host ?? defaultServerOptions.host, () => {
-				listener.off('error', reject);
+			server.once('error', reject);
+			server.listen(port, options.host ?? defaultServerOptions.host, () => {
+				server.off('error', reject);
 				resolve();
 			});
 		});
+	};
+
+	const {server: listener, reloadTls, dropHandshakes} = makeListener();
+	const irc = options.ircPort === undefined ? undefined : makeListener(ircEdge({created: new Date(), ...(options.ircPingMs === undefined ? {} : {pingIntervalMs: options.ircPingMs})}));
+	try {
+		await listen(listener, options.port ?? defaultServerOptions.port);
+		if (irc) {
+			await listen(irc.server, options.ircPort!);
+		}
 	} catch (error) {
+		listener.close();
 		await authenticator.close();
 		await store.close();
 		throw error;
@@ -261,6 +277,12 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 	const bound = listener.address() as net.AddressInfo;
 	const address = {host: bound.address, port: bound.port};
 	logger.log('info', 'listening', {host: address.host, port: address.port, users: authenticator.names().length, data: options.redis ? redactUrl(options.redis.url) : (options.store ? 'custom' : (options.data ?? ':memory:')), version: SERVER_VERSION, tls: tlsPair !== undefined});
+	const ircBound = irc?.server.address() as net.AddressInfo | undefined;
+	const ircAddress = ircBound ? {host: ircBound.address, port: ircBound.port} : undefined;
+	if (ircAddress) {
+		logger.log('info', 'listening_irc', {host: ircAddress.host, port: ircAddress.port, tls: tlsPair !== undefined});
+	}
+
 	if (tlsPair) {
 		logger.log('info', 'tls', {fingerprint: tlsPair.fingerprint, not_after: tlsPair.notAfter, min_version: tlsMinVersion});
 	}
@@ -285,6 +307,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 			metrics = await startMetricsServer({...options.metrics, registry, logger});
 		} catch (error) {
 			listener.close();
+			irc?.server.close();
 			await authenticator.close();
 			await store.close();
 			throw new Error(`cannot serve metrics on ${options.metrics.host}:${options.metrics.port}: ${error instanceof Error ? error.message : String(error)}`, {cause: error});
@@ -299,7 +322,13 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 				resolve();
 			});
 		});
+		const ircStopped = irc ? new Promise<void>(resolve => {
+			irc.server.close(() => {
+				resolve();
+			});
+		}) : undefined;
 		dropHandshakes();
+		irc?.dropHandshakes();
 		const open = [...connections];
 		for (const connection of open) {
 			connection.shutdown();
@@ -307,6 +336,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 
 		await Promise.all(open.map(async connection => connection.closed));
 		await stopped;
+		await ircStopped;
 		await metrics?.close();
 		await authenticator.close();
 		await store.close();
@@ -330,6 +360,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 			return storeStatsOf(store);
 		},
 		metricsAddress: metrics?.address,
+		ircAddress,
 		async close() {
 			closing ??= close();
 			return closing;
@@ -341,6 +372,7 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 
 			try {
 				const pair = await reloadTls();
+				await irc?.reloadTls();
 				logger.log('info', 'tls_reload', {fingerprint: pair?.fingerprint, not_after: pair?.notAfter});
 				return pair?.fingerprint;
 			} catch (error) {

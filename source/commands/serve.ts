@@ -17,13 +17,16 @@ const help = `
 
 	Runs the natter chat server. When it is ready it prints exactly one line on stdout:
 	  natter listening on <host>:<port>
-	(split at the last ":"; with --port 0 this is how you learn the port). Logs go to
+	(split at the last ":"; with --port 0 this is how you learn the port), and with --irc-port
+	a second one: natter irc listening on <host>:<port>. Logs go to
 	stderr, one line per event, and never hold a password or a message body.
 
 	Options (each can also come from its environment variable; a flag wins)
 	  flag                  default        environment
 	  --host HOST           ${defaultServerOptions.host}      NATTER_HOST           address to listen on
 	  --port PORT           ${defaultServerOptions.port}          NATTER_PORT           TCP port; 0 picks a free one
+	  --irc-port PORT       off            NATTER_IRC_PORT       also speak IRC on this port (same host, same
+	                                                             TLS; irssi, WeeChat, HexChat: docs/irc.md)
 	  --users FILE          ./users.txt    NATTER_USERS          the users file (natter users --help)
 	  --data FILE           natter.db      NATTER_DATA           the SQLite data file (groups, messages,
 	                        beside the                           read markers, undelivered DMs);
@@ -88,6 +91,7 @@ class UsageError extends Error {}
 type ServeSettings = {
 	readonly host: string;
 	readonly port: number;
+	readonly ircPort: number | undefined;
 	readonly usersFile: string;
 	readonly logFormat: LogFormat;
 	readonly loginTimeoutMs: number;
@@ -191,6 +195,7 @@ export function parseServeSettings(flags: FlagValues): ServeSettings {
 		mailboxCap: parseNumber(flags, 'mailbox', 'NATTER_MAILBOX', defaultCoreLimits.mailboxCap, {integer: true, min: 1}),
 		host: host?.value ?? defaultServerOptions.host,
 		port: parseNumber(flags, 'port', 'NATTER_PORT', defaultServerOptions.port, {integer: true, min: 0, max: 65_535}),
+		ircPort: pick(flags, 'ircPort', 'NATTER_IRC_PORT') ? parseNumber(flags, 'ircPort', 'NATTER_IRC_PORT', 0, {integer: true, min: 0, max: 65_535}) : undefined,
 		usersFile,
 		logFormat: (format?.value ?? 'text') as LogFormat,
 		loginTimeoutMs: Math.round(1000 * parseNumber(flags, 'loginTimeout', 'NATTER_LOGIN_TIMEOUT', defaultServerOptions.loginTimeoutMs / 1000, {min: 0.001})),
@@ -267,6 +272,7 @@ export async function run(argv: string[]): Promise<number> {
 		flags: {
 			host: {type: 'string'},
 			port: {type: 'string'},
+			ircPort: {type: 'string'},
 			users: {type: 'string'},
 			logFormat: {type: 'string'},
 			loginTimeout: {type: 'string'},
@@ -308,11 +314,11 @@ export async function run(argv: string[]): Promise<number> {
 	try {
 		const {host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound, data, historyDays, historyMax, mailbox} = cli.flags;
 		const {tlsCert, tlsKey} = cli.flags;
-		const {metrics, redis, presenceTtl} = cli.flags;
+		const {metrics, redis, presenceTtl, ircPort} = cli.flags;
 		const {maxConnPerIp, connRatePerIp, limitExempt, maxSessions, loginQueue, maxGroups, maxGroupsPerUser} = cli.flags;
 		const limitFlags = {maxConnPerIp, connRatePerIp, limitExempt, maxSessions, loginQueue, maxGroups, maxGroupsPerUser};
 		const allowPlaintext = cli.flags.allowPlaintext === true ? '1' : undefined;
-		settings = parseServeSettings({host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound, data, historyDays, historyMax, mailbox, redis, presenceTtl, tlsCert, tlsKey, allowPlaintext, metrics, ...limitFlags});
+		settings = parseServeSettings({host, port, users, logFormat, loginTimeout, rate, burst, maxOutbound, data, historyDays, historyMax, mailbox, redis, presenceTtl, tlsCert, tlsKey, allowPlaintext, metrics, ircPort, ...limitFlags});
 	} catch (error) {
 		if (error instanceof UsageError) {
 			fail(`${error.message} (see natter serve --help)`);
@@ -328,6 +334,7 @@ export async function run(argv: string[]): Promise<number> {
 		server = await startServer({
 			host: settings.host,
 			port: settings.port,
+			...(settings.ircPort === undefined ? {} : {ircPort: settings.ircPort}),
 			usersFile: settings.usersFile,
 			logger,
 			loginTimeoutMs: settings.loginTimeoutMs,
@@ -398,6 +405,6 @@ export async function run(argv: string[]): Promise<number> {
 		process.on('SIGINT', stop);
 		process.on('SIGHUP', reload);
 		// Only now: whoever reads this line may signal at once, and must find the handlers in place.
-		process.stdout.write(`natter listening on ${server.address.host}:${server.address.port}\n`);
+		process.stdout.write(`natter listening on ${server.address.host}:${server.address.port}\n${server.ircAddress ? `natter irc listening on ${server.ircAddress.host}:${server.ircAddress.port}\n` : ''}`);
 	});
 }
