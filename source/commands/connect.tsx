@@ -1,5 +1,6 @@
 import process from 'node:process';
 import meow from 'meow';
+import {loadConfig} from '../client/config.js';
 import {resolveTarget} from '../client/target.js';
 import {resolveTlsSetup} from '../client/trust.js';
 import App from '../ui/app.js';
@@ -7,7 +8,7 @@ import {runFullScreen, terminalProblem} from '../ui/full-screen.js';
 
 const help = `
 	Usage
-	  $ natter [connect] [--host HOST] [--port PORT] [--user NAME] [--tls [--ca FILE | --tls-fingerprint sha256:…]]
+	  $ natter [connect] [--host HOST] [--port PORT] [--user NAME] [--no-bell] [--tls [--ca FILE | --tls-fingerprint sha256:…]]
 
 	The chat TUI: log in, then chat in All, your groups and direct messages.
 	Keys and commands: type /help once logged in, or see docs/tui.md.
@@ -17,6 +18,12 @@ const help = `
 	  --port   server port      (env NATTER_PORT, default 12345)
 	  --user   user name to log in as; the login screen then asks only for the password
 	           (env NATTER_USER)
+	  --no-bell  no terminal bell on a mention or a direct message in another conversation
+
+	Settings file: $NATTER_CONFIG, else ~/.config/natter/config.json (XDG_CONFIG_HOME),
+	a JSON object with host, port, user, bell, notify ("off", "osc777", "osc9": a desktop
+	notification through the terminal) and title (the unread count in the terminal's title).
+	Flags and NATTER_* variables win over it. It never holds a password.
 	  --tls    speak TLS to a server started with --tls-cert. Its certificate must be vouched
 	           for by a CA (the system's, or --ca), pinned, or accepted once: on first contact
 	           with an unknown (self-signed) server its SHA-256 fingerprint is shown and you are
@@ -43,9 +50,18 @@ export async function run(argv: string[]): Promise<number> {
 			tls: {type: 'boolean'},
 			ca: {type: 'string'},
 			tlsFingerprint: {type: 'string'},
+			bell: {type: 'boolean'},
 		},
 	});
-	const target = resolveTarget(cli.flags, process.env);
+	const config = loadConfig(process.env);
+	if (typeof config === 'string') {
+		process.stderr.write(`natter connect: ${config}\n`);
+		return 2;
+	}
+
+	// Flags win over NATTER_* variables, which win over the config file.
+	const fallback = {NATTER_HOST: config.host, NATTER_PORT: config.port === undefined ? undefined : String(config.port), NATTER_USER: config.user};
+	const target = resolveTarget(cli.flags, {...fallback, ...process.env});
 	if (typeof target === 'string') {
 		process.stderr.write(`natter connect: ${target}\n`);
 		return 2;
@@ -63,6 +79,11 @@ export async function run(argv: string[]): Promise<number> {
 		return 1;
 	}
 
-	await runFullScreen(<App host={target.host} port={target.port} user={target.user} {...(tls ? {tls} : {})}/>);
+	const notify = {bell: cli.flags.bell ?? config.bell ?? true, desktop: config.notify ?? 'off', title: config.title ?? true};
+	const signal = (sequence: string) => {
+		process.stdout.write(sequence);
+	};
+
+	await runFullScreen(<App host={target.host} port={target.port} user={target.user} notify={notify} signal={signal} {...(tls ? {tls} : {})}/>);
 	return 0;
 }

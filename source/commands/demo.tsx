@@ -89,7 +89,11 @@ export async function run(argv: string[]): Promise<number> {
 		// From the second run on, alice is a member already: the error reply is nothing to act on.
 		await session.send(`/join_group ${demoGroup}`);
 		await bot.greet(demoUser);
-		await runFullScreen(<App host={host} port={port} session={session} notice={notice}/>, () => {
+		const signal = (sequence: string) => {
+			process.stdout.write(sequence);
+		};
+
+		await runFullScreen(<App host={host} port={port} session={session} notice={notice} signal={signal}/>, () => {
 			session.destroy();
 		});
 		await bot.close().catch(() => undefined);

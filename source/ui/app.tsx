@@ -4,6 +4,7 @@ import {LoginScreen} from './components/LoginScreen.js';
 import {TrustScreen} from './components/TrustScreen.js';
 import type {ClientTls} from '../client/tls.js';
 import type {TlsSetup} from '../client/trust.js';
+import type {NotifySettings} from './notify.js';
 import {ChatSession} from './session.js';
 
 type Props = {
@@ -16,14 +17,19 @@ type Props = {
 	readonly notice?: string;
 	/** Speak TLS (`--tls`): the certificate is checked (and, on first contact, the user asked) before the login screen. */
 	readonly tls?: TlsSetup;
+	/** Open this conversation first when it is there. */
+	readonly open?: string;
+	readonly notify?: NotifySettings;
+	/** Where bells and the title go (the real terminal). */
+	readonly signal?: (sequence: string) => void;
 };
 
 /** The login screen until a login succeeds, then the chat. */
-export default function App({host, port, user, session: given, notice, tls}: Props) {
+export default function App({host, port, user, session: given, notice, tls, open, notify, signal}: Props) {
 	const [session, setSession] = useState<ChatSession | undefined>(given);
 	const [trust, setTrust] = useState<ClientTls | undefined>(undefined);
 	if (session) {
-		return <ChatScreen session={session} notice={notice}/>;
+		return <ChatScreen session={session} notice={notice} open={open} notify={notify} signal={signal}/>;
 	}
 
 	if (tls && !trust) {

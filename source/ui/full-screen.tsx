@@ -1,10 +1,14 @@
 import process from 'node:process';
 import type {ReactNode} from 'react';
 import {render} from 'ink';
-import {keySplittingStdin} from './split-keys.js';
-
 const enterAlternateScreen = '\u001B[?1049h';
 const leaveAlternateScreen = '\u001B[?1049l';
+// A paste arrives between ESC[200~ and ESC[201~, so it is not typed line by line (keys.ts).
+const bracketedPasteOn = '\u001B[?2004h';
+const bracketedPasteOff = '\u001B[?2004l';
+// xterm's title stack: the title the screen sets (unread counts) is taken back on the way out.
+const saveTitle = '\u001B[22;0t';
+const restoreTitle = '\u001B[23;0t';
 
 /** Raw mode needs a terminal on both ends; Ink's own failure is a stack trace that exits 0. */
 export function terminalProblem(command: string): string | undefined {
@@ -24,14 +28,14 @@ export async function runFullScreen(node: ReactNode, onSignal?: () => void): Pro
 	const restore = () => {
 		if (!restored) {
 			restored = true;
-			process.stdout.write(leaveAlternateScreen);
+			process.stdout.write(bracketedPasteOff + leaveAlternateScreen + restoreTitle);
 		}
 	};
 
-	process.stdout.write(enterAlternateScreen);
+	process.stdout.write(saveTitle + enterAlternateScreen + bracketedPasteOn);
 	process.once('exit', restore);
 	// Ctrl+C is a key in raw mode, which the app handles itself; SIGINT still comes from `kill -INT`.
-	const instance = render(node, {exitOnCtrlC: false, stdin: keySplittingStdin(process.stdin)});
+	const instance = render(node, {exitOnCtrlC: false});
 	const stop = () => {
 		onSignal?.();
 		instance.unmount();

@@ -1,17 +1,20 @@
-import {useCallback, useEffect, useMemo, useReducer, useRef} from 'react';
-import {Box, useApp, useInput} from 'ink';
-import {sanitizeText} from '../../protocol/index.js';
-import {keyEventTick} from '../hooks/key-tick.js';
+import {useCallback, useEffect, useMemo, useReducer, useRef, useState} from 'react';
+import {Box, useApp} from 'ink';
+import {parseCommand} from '../../protocol/index.js';
 import {useChatSession} from '../hooks/use-chat-session.js';
 import {useHistoryRequests} from '../hooks/use-history-requests.js';
+import {useKeys} from '../hooks/use-keys.js';
 import {useReadMarkers} from '../hooks/use-read-markers.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
+import {alertSequence, defaultNotifySettings, type NotifySettings, titleSequence, unreadTotals} from '../notify.js';
+import {PacedSender} from '../paced-sender.js';
 import type {ChatSession} from '../session.js';
 import {activeConversation, chatReducer, firstNewLine} from '../state/chat-reducer.js';
 import {conversationOrder} from '../state/conversations.js';
 import {initialChatState, initialScreenState, screenReducer} from '../state/screen-reducer.js';
 import {planSubmission} from '../state/submission.js';
 import type {ChatState} from '../state/types.js';
+import {terminalSafe} from '../text-width.js';
 import {ConversationPanel, type ConversationSummary} from './ConversationPanel.js';
 import {HintLine} from './HintLine.js';
 import {InputPanel} from './InputPanel.js';
@@ -24,6 +27,12 @@ type Props = {
 	readonly initialState?: ChatState;
 	/** A line shown in All when the screen opens (natter demo says where it keeps its data). */
 	readonly notice?: string;
+	/** Open this conversation first when it is there (natter demo opens #lobby). */
+	readonly open?: string;
+	/** Bell, desktop notification, title (see notify.ts). */
+	readonly notify?: NotifySettings;
+	/** Where bells and title sequences go (the real terminal); none: no signals at all. */
+	readonly signal?: (sequence: string) => void;
 };
 
 /** Fixed rows: status line, hint line, and the input box (3 with its border). */
@@ -57,7 +66,7 @@ function useSummaries(state: ChatState): readonly ConversationSummary[] {
 	return previous.current;
 }
 
-export function ChatScreen({session, initialState, notice}: Props) {
+export function ChatScreen({session, initialState, notice, open, notify = defaultNotifySettings, signal}: Props) {
 	const {exit} = useApp();
 	const {columns, rows} = useTerminalSize();
 	const [screen, dispatch] = useReducer(screenReducer, undefined, () => {
@@ -96,46 +105,33 @@ export function ChatScreen({session, initialState, notice}: Props) {
 	const conversation = activeConversation(state);
 	const messageRowCount = messageRows(mainHeight);
 	const pageSize = Math.max(1, messageRowCount - 1);
+	const [backlog, setBacklog] = useState(0);
+	const sender = useMemo(() => new PacedSender(async line => session.send(line), setBacklog), [session]);
+	useEffect(() => () => {
+		sender.stop();
+	}, [sender]);
 
-	useInput((text, key) => {
-		if (key.ctrl && (text === 'c' || text === 'd')) {
-			leave();
-			return;
-		}
+	// Every key goes through the reducer, in order, whatever the burst; only leaving is done here.
+	const view = {pageSize, rows: messageRowCount};
+	useKeys(keys => {
+		for (const key of keys) {
+			if (key.kind === 'ctrl' && key.letter === 'c') {
+				leave();
+				return;
+			}
 
-		if (key.ctrl && (text === 'n' || text === 'p')) {
-			dispatch({type: 'shortcut', letter: text, tick: keyEventTick()});
-			dispatch({type: 'switch', step: text === 'n' ? 1 : -1});
-			return;
-		}
-
-		if (key.pageUp || key.pageDown) {
-			dispatch({type: 'scroll', to: key.pageUp ? 'page_up' : 'page_down', pageSize, rows: messageRowCount});
-		} else if (key.end || key.home) {
-			dispatch({type: 'scroll', to: key.end ? 'bottom' : 'top', pageSize, rows: messageRowCount});
-		} else if (key.upArrow || key.downArrow) {
-			dispatch({type: 'history', step: key.upArrow ? -1 : 1});
-		} else if (key.tab && !key.shift) {
-			dispatch({type: 'complete'});
+			dispatch({type: 'key', key, view});
 		}
 	});
 
-	const onChange = useCallback((base: string, next: string) => {
-		dispatch({type: 'change', base, next, tick: keyEventTick()});
-	}, []);
-
-	const onSubmit = useCallback(() => {
-		dispatch({type: 'submit'});
-	}, []);
-
-	// Submitted lines go through the reducer (the text input may report a stale value) and are sent from here.
+	// Lines submitted (Enter, a paste) wait in the reducer's outbox and are sent from here, paced.
 	useEffect(() => {
 		if (input.outbox.length === 0) {
 			return;
 		}
 
-		for (const {value, target} of input.outbox) {
-			const plan = planSubmission(value, (target === undefined ? undefined : state.conversations[target]) ?? conversation);
+		for (const {value, target, literal} of input.outbox) {
+			const plan = planSubmission(value, (target === undefined ? undefined : state.conversations[target]) ?? conversation, literal);
 			switch (plan.kind) {
 				case 'nothing': {
 					break;
@@ -152,9 +148,15 @@ export function ChatScreen({session, initialState, notice}: Props) {
 					break;
 				}
 
+				case 'open':
+				case 'close': {
+					dispatch({type: plan.kind, key: plan.key});
+					break;
+				}
+
 				case 'send': {
 					dispatch({type: 'scroll', to: 'bottom', pageSize});
-					session.send(plan.line).then(reply => {
+					sender.send(plan.line).then(reply => {
 						dispatch({type: 'reply', command: plan.command, reply});
 					}, (error: unknown) => {
 						dispatch({type: 'notice', level: 'error', text: `not sent: ${error instanceof Error ? error.message : String(error)}`});
@@ -165,18 +167,83 @@ export function ChatScreen({session, initialState, notice}: Props) {
 		}
 
 		dispatch({type: 'taken', upTo: input.outbox.at(-1)!.seq});
-	}, [input.outbox, state.conversations, conversation, pageSize, session, leave]);
+	}, [input.outbox, state.conversations, conversation, pageSize, sender, leave]);
+
+	// natter demo opens on #lobby once it is in the list.
+	const opened = useRef(false);
+	useEffect(() => {
+		if (!opened.current && open !== undefined && state.conversations[open]) {
+			opened.current = true;
+			dispatch({type: 'select', key: open});
+		}
+	}, [open, state.conversations]);
+
+	// The open group's members, for the panel, fetched once when it is first opened.
+	const membersAsked = useRef(new Set<string>());
+	useEffect(() => {
+		if (conversation.kind !== 'group' || state.connection !== 'online' || state.members[conversation.name] || membersAsked.current.has(conversation.name)) {
+			return;
+		}
+
+		const line = `/members ${conversation.name}`;
+		const parsed = parseCommand(line);
+		membersAsked.current.add(conversation.name);
+		if (parsed.ok) {
+			session.send(line).then(reply => {
+				dispatch({type: 'reply', command: parsed.command, reply, silent: true});
+			}, () => {
+				membersAsked.current.delete(parsed.command.type === 'members' ? parsed.command.group : '');
+			});
+		}
+	}, [conversation, state.connection, state.members, session]);
+
+	// A bell (and a desktop notification, if asked for) for each new mention or DM out of view.
+	const alertsSeen = useRef(state.alerts);
+	useEffect(() => {
+		if (state.alerts > alertsSeen.current && state.lastAlert && signal) {
+			const sequence = alertSequence(notify, state.lastAlert);
+			if (sequence !== '') {
+				signal(sequence);
+			}
+		}
+
+		alertsSeen.current = state.alerts;
+	}, [state.alerts, state.lastAlert, notify, signal]);
+
+	const totals = unreadTotals(state);
+	const titleShown = useRef<string | undefined>(undefined);
+	useEffect(() => {
+		if (!signal || !notify.title) {
+			return;
+		}
+
+		const title = titleSequence(state.me, state.server, totals.unread);
+		if (title !== titleShown.current) {
+			titleShown.current = title;
+			signal(title);
+		}
+	}, [signal, notify.title, state.me, state.server, totals.unread]);
 
 	const summaries = useSummaries(state);
 	const visible = useMemo(() => visibleLines(conversation, mainHeight), [conversation, mainHeight]);
 	const newLineKey = useMemo(() => firstNewLine(conversation), [conversation]);
-	const target = conversation.kind === 'all' ? 'All' : `${conversation.kind === 'group' ? '#' : '@'}${sanitizeText(conversation.name)}`;
+	const target = conversation.kind === 'all' ? 'All' : `${conversation.kind === 'group' ? '#' : '@'}${terminalSafe(conversation.name)}`;
+	const members = conversation.kind === 'group' ? state.members[conversation.name] : undefined;
 	return (
 		<Box flexDirection="column" width={columns} height={rows - 1}>
-			<StatusBar user={state.me} server={state.server} connection={state.connection} detail={state.connectionDetail} lagMs={state.lagMs} width={columns}/>
+			<StatusBar
+				user={state.me}
+				server={state.server}
+				connection={state.connection}
+				detail={state.connectionDetail}
+				lagMs={state.lagMs}
+				width={columns}
+				unread={sidebarWidth > 0 ? undefined : totals}
+				sending={backlog}
+			/>
 			<Box height={mainHeight}>
 				{sidebarWidth > 0
-					? <ConversationPanel conversations={summaries} active={state.active} online={state.online} width={sidebarWidth} height={mainHeight}/>
+					? <ConversationPanel conversations={summaries} active={state.active} online={state.online} members={members} width={sidebarWidth} height={mainHeight}/>
 					: null}
 				<MessagePanel
 					title={conversationTitle(conversation)}
@@ -188,8 +255,8 @@ export function ChatScreen({session, initialState, notice}: Props) {
 					top={topHint(conversation, mainHeight)}
 				/>
 			</Box>
-			<HintLine width={columns} completion={input.completion} scroll={conversation.scroll} target={target}/>
-			<InputPanel target={target} value={input.value} version={input.version} width={columns} onChange={onChange} onSubmit={onSubmit}/>
+			<HintLine width={columns} completion={input.completion} scroll={conversation.scroll} target={target} pasted={input.pasted}/>
+			<InputPanel target={target} value={input.value} cursor={input.cursor} width={columns} pasted={input.pasted?.length} pasting={input.pasting !== undefined}/>
 		</Box>
 	);
 }

@@ -2,7 +2,8 @@ import {memo} from 'react';
 import {Box, Text} from 'ink';
 import {sanitizeText} from '../../protocol/index.js';
 import {nameColor} from '../format.js';
-import type {Conversation, ConversationKey} from '../state/types.js';
+import type {Conversation, ConversationKey, GroupMember} from '../state/types.js';
+import {terminalSafe} from '../text-width.js';
 
 /** What the panel shows of a conversation (not its lines: props stay small). */
 export type ConversationSummary = Pick<Conversation, 'key' | 'kind' | 'name' | 'unread' | 'mentions'>;
@@ -11,6 +12,8 @@ type Props = {
 	readonly conversations: readonly ConversationSummary[];
 	readonly active: ConversationKey;
 	readonly online: readonly string[];
+	/** The open group's members (online ones first), shown instead of who is online; undefined outside a group or before they came. */
+	readonly members?: readonly GroupMember[];
 	readonly width: number;
 	readonly height: number;
 };
@@ -42,9 +45,12 @@ function windowAround<T>(items: readonly T[], keep: number, size: number): {item
 }
 
 /** Conversations (All, groups, direct messages) with unread counts, then who is online. */
-export const ConversationPanel = memo(function ConversationPanel({conversations, active, online, width, height}: Props) {
+export const ConversationPanel = memo(function ConversationPanel({conversations, active, online, members, width, height}: Props) {
 	const inner = Math.max(2, height - 2);
-	const onlineWanted = 1 + Math.max(1, online.length);
+	const people = members
+		? [...members].sort((a, b) => Number(b.online) - Number(a.online) || (a.name < b.name ? -1 : 1))
+		: online.map(name => ({name, online: true}));
+	const onlineWanted = 1 + Math.max(1, people.length);
 	const conversationsWanted = 1 + conversations.length;
 	const onlineRows = conversationsWanted + onlineWanted <= inner
 		? onlineWanted
@@ -53,8 +59,9 @@ export const ConversationPanel = memo(function ConversationPanel({conversations,
 	const activeIndex = conversations.findIndex(conversation => conversation.key === active);
 	const shown = windowAround(conversations, activeIndex, conversationRows);
 	const onlineListRows = onlineRows - 1;
-	const onlineShown = online.length > onlineListRows ? online.slice(0, Math.max(0, onlineListRows - 1)) : online;
-	const onlineHidden = online.length - onlineShown.length;
+	const onlineShown = people.length > onlineListRows ? people.slice(0, Math.max(0, onlineListRows - 1)) : people;
+	const onlineHidden = people.length - onlineShown.length;
+	const onlineCount = people.filter(person => person.online).length;
 	return (
 		<Box flexDirection="column" borderStyle="round" borderColor="gray" width={width} height={height} paddingX={1} overflow="hidden">
 			<Text bold dimColor wrap="truncate-end">Conversations</Text>
@@ -71,11 +78,15 @@ export const ConversationPanel = memo(function ConversationPanel({conversations,
 					</Box>
 				);
 			})}
-			{onlineRows > 0 ? <Text bold dimColor wrap="truncate-end">{`Online (${online.length})`}</Text> : null}
-			{onlineRows > 1 && online.length === 0 ? <Text dimColor wrap="truncate-end">nobody else</Text> : null}
+			{onlineRows > 0
+				? <Text bold dimColor wrap="truncate-end">{members ? `Members ${onlineCount}/${people.length}` : `Online (${online.length})`}</Text>
+				: null}
+			{onlineRows > 1 && people.length === 0 ? <Text dimColor wrap="truncate-end">nobody else</Text> : null}
 			{onlineRows > 1
-				? onlineShown.map(name => (
-					<Text key={name} wrap="truncate-end" color={nameColor(sanitizeText(name))}>{`● ${sanitizeText(name)}`}</Text>
+				? onlineShown.map(person => (
+					person.online
+						? <Text key={person.name} wrap="truncate-end" color={nameColor(sanitizeText(person.name))}>{`● ${terminalSafe(person.name)}`}</Text>
+						: <Text key={person.name} wrap="truncate-end" dimColor>{`○ ${terminalSafe(person.name)}`}</Text>
 				))
 				: null}
 			{onlineRows > 1 && onlineHidden > 0 ? <Text dimColor wrap="truncate-end">{`+${onlineHidden} more`}</Text> : null}

@@ -1,6 +1,7 @@
 import {memo} from 'react';
 import {Box, Text} from 'ink';
 import {sanitizeText} from '../../protocol/index.js';
+import {terminalSafe} from '../text-width.js';
 
 type Props = {
 	readonly width: number;
@@ -9,12 +10,16 @@ type Props = {
 	/** Lines hidden below the view in the open conversation. */
 	readonly scroll: number;
 	readonly target: string;
+	/** A multi-line paste waiting for Enter or Esc. */
+	readonly pasted?: readonly string[];
 };
 
 /** The line above the input: Tab candidates, or how to get back to the newest lines, or a short tip. */
-export const HintLine = memo(function HintLine({width, completion, scroll, target}: Props) {
+export const HintLine = memo(function HintLine({width, completion, scroll, target, pasted}: Props) {
 	let content;
-	if (completion) {
+	if (pasted) {
+		content = <Text color="yellow" wrap="truncate-end">{`Paste: ${pasted.length} lines, each one message ("${terminalSafe(pasted[0] ?? '').slice(0, 40)}" …). Enter sends, Esc drops.`}</Text>;
+	} else if (completion) {
 		content = (
 			<Text wrap="truncate-end">
 				<Text dimColor>Tab: </Text>

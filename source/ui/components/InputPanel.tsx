@@ -1,32 +1,42 @@
 import {memo} from 'react';
 import {Box, Text} from 'ink';
-import TextInput from 'ink-text-input';
+import {displayWidth, shorten} from '../text-width.js';
+import {InputLine} from './InputLine.js';
 
 type Props = {
 	/** Where plain text goes: `All`, `#lobby`, `@bob`. */
 	readonly target: string;
 	readonly value: string;
-	/** Remounts the text input when the value was set from outside (history, completion). */
-	readonly version: number;
+	readonly cursor: number;
 	readonly width: number;
-	/** `base` is the value this input was rendered with: a burst of keys can reach a stale one (see state/edit.ts). */
-	readonly onChange: (base: string, next: string) => void;
-	readonly onSubmit: () => void;
+	/** Lines of a paste waiting for Enter or Esc. */
+	readonly pasted: number | undefined;
+	/** A bracketed paste is arriving. */
+	readonly pasting: boolean;
 };
 
-export const InputPanel = memo(function InputPanel({target, value, version, width, onChange, onSubmit}: Props) {
+/** The input box: where Enter sends, then the line being edited (or what a paste waits for). */
+export const InputPanel = memo(function InputPanel({target, value, cursor, width, pasted, pasting}: Props) {
+	// Border (2) and padding (2) around the prompt and the line.
+	const inner = Math.max(4, width - 4);
+	const prompt = `${shorten(target, Math.max(3, Math.floor(inner / 3)))} › `;
+	const lineWidth = Math.max(1, inner - displayWidth(prompt));
+	let line;
+	if (pasting) {
+		line = <Text color="yellow" wrap="truncate-end">pasting…</Text>;
+	} else if (pasted === undefined) {
+		line = <InputLine value={value} cursor={cursor} width={lineWidth} placeholder="type a message or /help"/>;
+	} else {
+		line = <Text color="yellow" wrap="truncate-end">{shorten(`${pasted} pasted lines: Enter sends them to ${target}, Esc drops them`, lineWidth)}</Text>;
+	}
+
 	return (
 		<Box borderStyle="round" borderColor="cyan" width={width} height={3} paddingX={1}>
 			<Box flexShrink={0}>
-				<Text color="cyan">{`${target} › `}</Text>
+				<Text color="cyan">{prompt}</Text>
 			</Box>
 			<Box flexGrow={1} flexShrink={1} overflow="hidden">
-				{/* truncate-start keeps the end of a long line, where the cursor usually is, in view */}
-				<Text wrap="truncate-start">
-					<TextInput key={version} value={value} placeholder="type a message or /help" onChange={next => {
-						onChange(value, next);
-					}} onSubmit={onSubmit}/>
-				</Text>
+				{line}
 			</Box>
 		</Box>
 	);

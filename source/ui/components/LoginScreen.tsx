@@ -1,10 +1,12 @@
 import {useEffect, useReducer} from 'react';
-import {Box, Text, useApp, useInput} from 'ink';
-import TextInput from 'ink-text-input';
+import {Box, Text, useApp} from 'ink';
 import {ConnectError} from '../../client/connection.js';
 import type {ChatSession} from '../session.js';
 import {nameProblem, sanitizeText} from '../../protocol/index.js';
-import {applyEdit} from '../state/edit.js';
+import {useKeys} from '../hooks/use-keys.js';
+import type {Key} from '../keys.js';
+import {edit, type EditOperation, type Line} from '../state/line-editor.js';
+import {InputLine} from './InputLine.js';
 
 export type LoginAttempt = (user: string, password: string) => Promise<ChatSession>;
 
@@ -19,28 +21,75 @@ type Field = 'user' | 'password';
 
 type State = {
 	readonly field: Field;
-	readonly user: string;
-	readonly password: string;
+	readonly user: Line;
+	readonly password: Line;
 	readonly error: string;
 	readonly busy: boolean;
 	/** Counts login attempts; a new value starts one. */
 	readonly attempt: number;
-	/** Remount key for the inputs when a value is set from here. */
-	readonly version: number;
 };
 
 type Action =
-	| {readonly type: 'edit'; readonly base: string; readonly next: string}
+	| {readonly type: 'edit'; readonly operation: EditOperation}
 	| {readonly type: 'toggle'}
 	| {readonly type: 'enter'}
 	| {readonly type: 'failed'; readonly error: string; readonly field: Field};
 
+const empty: Line = {value: '', cursor: 0};
+
+/** The editing keys of the two fields (the chat line's, without history or completion). */
+function operationOf(key: Key): EditOperation | undefined {
+	switch (key.kind) {
+		case 'text': {
+			return {type: 'insert', text: key.text};
+		}
+
+		case 'backspace': {
+			return {type: key.word ? 'backward_kill_word' : 'backspace'};
+		}
+
+		case 'delete': {
+			return {type: 'delete'};
+		}
+
+		case 'left':
+		case 'right': {
+			return {type: key.word ? (key.kind === 'left' ? 'word_left' : 'word_right') : key.kind};
+		}
+
+		case 'home':
+		case 'end': {
+			return {type: key.kind === 'home' ? 'start' : 'end'};
+		}
+
+		case 'ctrl': {
+			const byLetter: Record<string, EditOperation> = {a: {type: 'start'}, e: {type: 'end'}, w: {type: 'rubout_word'}, u: {type: 'kill_to_start'}, k: {type: 'kill_to_end'}, h: {type: 'backspace'}};
+			return byLetter[key.letter];
+		}
+
+		default: {
+			return undefined;
+		}
+	}
+}
+
+/**
+The server counts attempts per connection, and every try here is a new connection: its "(2 attempts
+left)" would be untrue.
+*/
+function loginError(message: string): string {
+	return message.replace(/ \(\d+ attempts? left\)/, '');
+}
+
 function reducer(state: State, action: Action): State {
 	switch (action.type) {
 		case 'edit': {
-			// Keys typed right after Enter can still reach the field that had focus: they belong to the focused one.
-			const {value, stale} = applyEdit(state[state.field], action.base, action.next);
-			return {...state, [state.field]: value, version: stale ? state.version + 1 : state.version};
+			if (state.busy) {
+				return state;
+			}
+
+			// Keys typed right after Enter belong to the field that has the focus by then.
+			return {...state, [state.field]: edit(state[state.field], action.operation).line};
 		}
 
 		case 'toggle': {
@@ -52,8 +101,8 @@ function reducer(state: State, action: Action): State {
 				return state;
 			}
 
-			const problem = nameProblem(state.user.trim(), 'user');
-			if (state.field === 'user' && state.user.trim() === '') {
+			const problem = nameProblem(state.user.value.trim(), 'user');
+			if (state.field === 'user' && state.user.value.trim() === '') {
 				return state;
 			}
 
@@ -61,7 +110,7 @@ function reducer(state: State, action: Action): State {
 				return {...state, field: 'user', error: problem};
 			}
 
-			if (state.password === '') {
+			if (state.password.value === '') {
 				return {...state, field: 'password', error: ''};
 			}
 
@@ -69,7 +118,7 @@ function reducer(state: State, action: Action): State {
 		}
 
 		case 'failed': {
-			return {...state, busy: false, error: action.error, field: action.field, password: '', version: state.version + 1};
+			return {...state, busy: false, error: loginError(action.error), field: action.field, password: empty};
 		}
 	}
 }
@@ -79,12 +128,11 @@ export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
 	const {exit} = useApp();
 	const [state, dispatch] = useReducer(reducer, {
 		field: initialUser ? 'password' : 'user',
-		user: initialUser ?? '',
-		password: '',
+		user: {value: initialUser ?? '', cursor: (initialUser ?? '').length},
+		password: empty,
 		error: '',
 		busy: false,
 		attempt: 0,
-		version: 0,
 	});
 
 	const {attempt, user, password} = state;
@@ -94,7 +142,7 @@ export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
 		}
 
 		let current = true;
-		login(user.trim().toLowerCase(), password).then(session => {
+		login(user.value.trim().toLowerCase(), password.value).then(session => {
 			if (current) {
 				onLoggedIn(session);
 			} else {
@@ -113,35 +161,29 @@ export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
 		// Only a new attempt starts a login; the values are read as they were when Enter was pressed.
 	}, [attempt]);
 
-	useInput((text, key) => {
-		if (key.ctrl && (text === 'c' || text === 'd')) {
-			exit();
-			return;
-		}
+	useKeys(keys => {
+		for (const key of keys) {
+			if (key.kind === 'ctrl' && (key.letter === 'c' || key.letter === 'd')) {
+				exit();
+				return;
+			}
 
-		if (key.tab || key.upArrow || key.downArrow) {
-			dispatch({type: 'toggle'});
+			if (key.kind === 'tab' || key.kind === 'backtab' || key.kind === 'up' || key.kind === 'down') {
+				dispatch({type: 'toggle'});
+			} else if (key.kind === 'enter') {
+				dispatch({type: 'enter'});
+			} else {
+				const operation = operationOf(key);
+				if (operation) {
+					dispatch({type: 'edit', operation});
+				}
+			}
 		}
 	});
 
-	const active = !state.busy;
-	const field = (name: Field, mask?: string) => {
-		const value = state[name];
-		return (
-			<TextInput
-				key={`${name}${state.version}`}
-				value={value}
-				mask={mask}
-				focus={active && state.field === name}
-				showCursor={state.field === name}
-				onChange={next => {
-					dispatch({type: 'edit', base: value, next});
-				}}
-				onSubmit={() => {
-					dispatch({type: 'enter'});
-				}}
-			/>
-		);
+	const field = (name: Field, mask = false) => {
+		const {value, cursor} = state[name];
+		return <InputLine value={value} cursor={cursor} width={40} mask={mask} focused={!state.busy && state.field === name}/>;
 	};
 
 	return (
@@ -154,7 +196,7 @@ export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
 			</Box>
 			<Box>
 				<Box width={11} flexShrink={0}><Text>Password:</Text></Box>
-				{field('password', '*')}
+				{field('password', true)}
 			</Box>
 			<Box marginTop={1} flexDirection="column">
 				{state.busy ? <Text color="yellow">Logging in…</Text> : null}

@@ -1,8 +1,8 @@
 import {memo} from 'react';
 import {Box, Text} from 'ink';
-import {sanitizeText} from '../../protocol/index.js';
 import {formatTime, nameColor} from '../format.js';
-import type {Conversation, Line} from '../state/types.js';
+import type {Conversation, Line, MessageLine} from '../state/types.js';
+import {displayWidth, shorten, terminalSafe, wrapText} from '../text-width.js';
 
 /** What the top of the view says when it shows the oldest line held. */
 export type TopHint = 'loading' | 'older' | 'loading_older' | 'start' | undefined;
@@ -23,14 +23,61 @@ type Props = {
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
-const LineRow = memo(function LineRow({line}: {readonly line: Line}) {
-	switch (line.kind) {
-		case 'info': {
-			return <Text dimColor wrap="wrap">{`  ${sanitizeText(line.text)}`}</Text>;
-		}
+/**
+Rows of a client line (info, error) that may hold several lines of its own (/help): each keeps its
+indentation, and a row it wraps onto is indented two more.
+*/
+function noteRows(text: string, marker: string, width: number): string[] {
+	const rows: string[] = [];
+	for (const paragraph of text.split('\n').map(part => terminalSafe(part))) {
+		const indent = ' '.repeat(marker.length + Math.min(8, paragraph.length - paragraph.trimStart().length));
+		const hanging = `${indent}  `;
+		const wrapped = wrapText(paragraph.trimStart(), Math.max(1, width - hanging.length), Math.max(1, width - indent.length));
+		rows.push(...wrapped.map((row, index) => (index === 0 ? (rows.length === 0 ? marker + indent.slice(marker.length) : indent) : hanging) + row));
+	}
 
+	return rows;
+}
+
+function MessageRows({line, width}: {readonly line: MessageLine; readonly width: number}) {
+	const from = terminalSafe(line.from);
+	const time = `${formatTime(line.ts)} `;
+	const head = line.action ? `${time}* ${from} ` : `${time}${from}${line.mine ? ' (you)' : ''}: `;
+	// Rows after the first hang under the text (at most a third of the width in, for long names).
+	const indent = Math.min(displayWidth(head), Math.floor(width / 3));
+	const rows = wrapText(terminalSafe(line.text), Math.max(1, width - indent), Math.max(1, width - displayWidth(head)));
+	const body = (text: string) => (line.mention ? <Text bold color="black" backgroundColor="yellow">{text}</Text> : <Text italic={line.action}>{text}</Text>);
+	return (
+		<Box flexDirection="column" flexShrink={0}>
+			<Text wrap="truncate-end">
+				<Text dimColor>{time}</Text>
+				{line.action ? <Text bold>{'* '}</Text> : null}
+				<Text bold color={nameColor(from)}>{shorten(from, Math.max(1, width - time.length - 4))}</Text>
+				{line.mine && !line.action ? <Text dimColor> (you)</Text> : null}
+				<Text>{line.action ? ' ' : ': '}</Text>
+				{body(rows[0] ?? '')}
+			</Text>
+			{rows.slice(1).map((row, index) => (
+				// eslint-disable-next-line react/no-array-index-key
+				<Text key={index} wrap="truncate-end">{' '.repeat(indent)}{body(row)}</Text>
+			))}
+		</Box>
+	);
+}
+
+const LineRow = memo(function LineRow({line, width}: {readonly line: Line; readonly width: number}) {
+	switch (line.kind) {
+		case 'info':
 		case 'error': {
-			return <Text color="red" wrap="wrap">{`! ${sanitizeText(line.text)}`}</Text>;
+			const rows = noteRows(line.text, line.kind === 'info' ? '  ' : '! ', width);
+			return (
+				<Box flexDirection="column" flexShrink={0}>
+					{rows.map((row, index) => (
+						// eslint-disable-next-line react/no-array-index-key
+						<Text key={index} wrap="truncate-end" dimColor={line.kind === 'info'} color={line.kind === 'error' ? 'red' : undefined}>{row}</Text>
+					))}
+				</Box>
+			);
 		}
 
 		case 'gap': {
@@ -41,20 +88,9 @@ const LineRow = memo(function LineRow({line}: {readonly line: Line}) {
 		}
 
 		case 'message': {
-			break;
+			return <MessageRows line={line} width={width}/>;
 		}
 	}
-
-	const from = sanitizeText(line.from);
-	return (
-		<Text wrap="wrap">
-			<Text dimColor>{formatTime(line.ts)} </Text>
-			<Text bold color={nameColor(from)}>{from}</Text>
-			{line.mine ? <Text dimColor> (you)</Text> : null}
-			<Text>: </Text>
-			{line.mention ? <Text bold color="black" backgroundColor="yellow">{sanitizeText(line.text)}</Text> : <Text>{sanitizeText(line.text)}</Text>}
-		</Text>
-	);
 });
 
 const topText: Record<Exclude<TopHint, undefined>, string> = {
@@ -71,11 +107,11 @@ export function conversationTitle(conversation: Pick<Conversation, 'kind' | 'nam
 		}
 
 		case 'group': {
-			return `#${sanitizeText(conversation.name)}`;
+			return `#${terminalSafe(conversation.name)}`;
 		}
 
 		case 'dm': {
-			return `@${sanitizeText(conversation.name)} (direct)`;
+			return `@${terminalSafe(conversation.name)} (direct)`;
 		}
 	}
 }
@@ -119,6 +155,8 @@ export function topHint(conversation: Pick<Conversation, 'lines' | 'scroll' | 'h
 /** The open conversation, pinned to the bottom. */
 export const MessagePanel = memo(function MessagePanel({title, lines: visible, scroll, width, height, newLineKey, top}: Props) {
 	const rows = messageRows(height);
+	// Inside the border (2) and the padding (2).
+	const inner = Math.max(1, width - 4);
 	// Above the oldest line: loading, more to fetch, or the beginning; an empty conversation says so.
 	const header = visible.length === 0 && (top === undefined || top === 'start') ? 'No messages yet.' : (top === undefined ? undefined : topText[top]);
 	return (
@@ -136,10 +174,10 @@ export const MessagePanel = memo(function MessagePanel({title, lines: visible, s
 						? (
 							<Box key={line.key} flexDirection="column" flexShrink={0}>
 								<Text color="yellow" wrap="truncate-end">{'── new messages ──'}</Text>
-								<LineRow line={line}/>
+								<LineRow line={line} width={inner}/>
 							</Box>
 						)
-						: <LineRow key={line.key} line={line}/>))}
+						: <LineRow key={line.key} line={line} width={inner}/>))}
 				</Box>
 			</Box>
 		</Box>

@@ -1,11 +1,13 @@
 import {useEffect, useRef, useState} from 'react';
-import {Box, Text, useApp, useInput} from 'ink';
-import TextInput from 'ink-text-input';
+import {Box, Text, useApp} from 'ink';
 import {ConnectError} from '../../client/connect-error.js';
 import type {ClientTls} from '../../client/tls.js';
 import {firstContact, type FirstContact, type TlsSetup} from '../../client/trust.js';
 import {formatFingerprint} from '../../tls/fingerprint.js';
 import {sanitizeText} from '../../protocol/index.js';
+import {useKeys} from '../hooks/use-keys.js';
+import {edit, type Line} from '../state/line-editor.js';
+import {InputLine} from './InputLine.js';
 
 type Props = {
 	readonly host: string;
@@ -32,10 +34,10 @@ export function TrustScreen({host, port, setup, onTrusted}: Props) {
 	const {exit} = useApp();
 	const [view, setView] = useState<View>({kind: 'checking'});
 	const [attempt, setAttempt] = useState(0);
-	const [answer, setAnswer] = useState('');
+	const [answer, setAnswer] = useState<Line>({value: '', cursor: 0});
 	// What was typed, as of the last key: Enter can come in the same read as the text (a paste, tmux),
-	// before React has rendered the text into the input, whose onSubmit would then pass the old value.
-	const typed = useRef('');
+	// before React has rendered it.
+	const typed = useRef<Line>({value: '', cursor: 0});
 	const [hint, setHint] = useState('');
 	const where = `${host}:${port}`;
 
@@ -58,16 +60,36 @@ export function TrustScreen({host, port, setup, onTrusted}: Props) {
 		};
 	}, [attempt]);
 
-	useInput((text, key) => {
-		if (key.ctrl && (text === 'c' || text === 'd')) {
-			exit();
-			return;
-		}
+	useKeys(keys => {
+		for (const key of keys) {
+			if (key.kind === 'ctrl' && (key.letter === 'c' || key.letter === 'd')) {
+				exit();
+				return;
+			}
 
-		if (key.return && view.kind === 'failed') {
-			setAttempt(attempt + 1);
-		} else if (key.return && view.kind === 'changed') {
-			exit();
+			if (key.kind === 'enter') {
+				if (view.kind === 'failed') {
+					setAttempt(attempt + 1);
+				} else if (view.kind === 'changed') {
+					exit();
+				} else {
+					submit(typed.current.value);
+				}
+
+				continue;
+			}
+
+			if (view.kind !== 'unknown') {
+				continue;
+			}
+
+			const operation = key.kind === 'text'
+				? {type: 'insert', text: key.text} as const
+				: (key.kind === 'backspace' ? {type: 'backspace'} as const : (key.kind === 'left' || key.kind === 'right' ? {type: key.kind} : undefined));
+			if (operation) {
+				typed.current = edit(typed.current, operation).line;
+				setAnswer(typed.current);
+			}
 		}
 	});
 
@@ -89,8 +111,8 @@ export function TrustScreen({host, port, setup, onTrusted}: Props) {
 			exit();
 		} else {
 			setHint('Please type "yes" or "no".');
-			typed.current = '';
-			setAnswer('');
+			typed.current = {value: '', cursor: 0};
+			setAnswer(typed.current);
 		}
 	};
 
@@ -125,16 +147,7 @@ export function TrustScreen({host, port, setup, onTrusted}: Props) {
 					</Box>
 					<Box marginTop={1}>
 						<Text>Trust it? (yes/no): </Text>
-						<TextInput
-							value={answer}
-							onChange={next => {
-								typed.current = next;
-								setAnswer(next);
-							}}
-							onSubmit={() => {
-								submit(typed.current);
-							}}
-						/>
+						<InputLine value={answer.value} cursor={answer.cursor} width={20}/>
 					</Box>
 					{hint === '' ? null : <Text color="yellow">{hint}</Text>}
 				</Box>

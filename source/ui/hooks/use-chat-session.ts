@@ -34,6 +34,9 @@ export function groupRestoreLines(view: ChatState, serverGroups: ReadonlyArray<{
 		.map(conversation => `${onServer.has(conversation.name) ? '/join_group' : '/create_group'} ${conversation.name}`);
 }
 
+/** Groups whose members are fetched at each login; others are fetched when opened. */
+const membersFetchedAtLogin = 20;
+
 /**
 Feed a session's events, state and lag into the chat reducer; on every login refresh users and
 groups and restore the view's groups; on every reconnect resume from what the view holds.
@@ -76,6 +79,9 @@ export function useChatSession(session: ChatSession, dispatch: Dispatch<ChatActi
 				}
 
 				await sendSilently('/users');
+				// Who is in each of my groups (the group panel, and "went offline" in the groups they are in).
+				const mine = Object.values(viewRef.current().conversations).filter(conversation => conversation.kind === 'group');
+				await Promise.all(mine.slice(0, membersFetchedAtLogin).map(async conversation => sendSilently(`/members ${conversation.name}`)));
 			};
 
 			restore().catch(() => {

@@ -31,7 +31,11 @@ export type ChatAction =
 	/** `rows`: message rows the panel shows (default pageSize + 1), to know when the top or a gap comes into view. */
 	| {readonly type: 'scroll'; readonly to: 'page_up' | 'page_down' | 'top' | 'bottom'; readonly pageSize: number; readonly rows?: number}
 	/** A line from the client itself (a usage error, "not connected"), shown in the open conversation. */
-	| {readonly type: 'notice'; readonly level: 'info' | 'error'; readonly text: string};
+	| {readonly type: 'notice'; readonly level: 'info' | 'error'; readonly text: string}
+	/** `/query`: open a conversation, making it when it is new. */
+	| {readonly type: 'open'; readonly key: ConversationKey}
+	/** `/close`: take a conversation out of the list (a new message brings it back). */
+	| {readonly type: 'close'; readonly key: ConversationKey};
 
 export const defaultHistoryLimit = 10_000;
 
@@ -54,6 +58,9 @@ export function initialChatState(options: {me: string; server: string; historyLi
 		nextKey: 1,
 		requests: [],
 		nextRequest: 1,
+		members: {},
+		alerts: 0,
+		lastAlert: undefined,
 	};
 }
 
@@ -290,6 +297,7 @@ class Draft {
 			text: message.text,
 			mine,
 			mention: !mine && mentions(message.text, this.state.me),
+			action: message.action === true,
 		};
 	}
 
@@ -323,6 +331,10 @@ class Draft {
 		this.#saw(work, message.seq);
 		if (line.mention && key !== this.state.active && message.seq > work.readSeq) {
 			work.mentions++;
+		}
+
+		if (!line.mine && (line.mention || work.kind === 'dm') && key !== this.state.active && message.seq > work.readSeq) {
+			this.state = {...this.state, alerts: this.state.alerts + 1, lastAlert: {conversation: key, from: message.from, text: message.text, mention: line.mention}};
 		}
 	}
 
@@ -639,6 +651,24 @@ function applyEvent(draft: Draft, event: ServerEvent): void {
 				draft.info(`@${event.user}`, 'info', text);
 			}
 
+			// The groups they are in say so too, and their member lists mark it.
+			let members = draft.state.members;
+			for (const [group, list] of Object.entries(members)) {
+				const index = list.findIndex(member => member.name === event.user);
+				if (index === -1 || list[index]!.online === event.online) {
+					continue;
+				}
+
+				members = {...members, [group]: list.with(index, {name: event.user, online: event.online})};
+				if (draft.has(groupKey(group))) {
+					draft.info(groupKey(group), 'info', text);
+				}
+			}
+
+			if (members !== draft.state.members) {
+				draft.state = {...draft.state, members};
+			}
+
 			break;
 		}
 
@@ -659,6 +689,13 @@ function applyEvent(draft: Draft, event: ServerEvent): void {
 
 			if (draft.has(key)) {
 				draft.info(key, 'info', `${event.user} ${event.joined ? 'joined' : 'left'} #${event.group}`);
+			}
+
+			const list = draft.state.members[event.group];
+			if (list) {
+				const others = list.filter(member => member.name !== event.user);
+				const next = event.joined ? [...others, {name: event.user, online: true}].sort((a, b) => (a.name < b.name ? -1 : 1)) : others;
+				draft.state = {...draft.state, members: {...draft.state.members, [event.group]: next}};
 			}
 
 			break;
@@ -828,6 +865,10 @@ function applyReply(draft: Draft, command: Command, reply: CommandReply, silent:
 
 		case 'members': {
 			learnUsers(draft, reply.members.map(member => member.name));
+			if ((reply.page ?? 1) === 1) {
+				draft.state = {...draft.state, members: {...draft.state.members, [reply.group]: reply.members}};
+			}
+
 			if (!silent) {
 				draft.info(draft.active, 'info', reply.text);
 			}
@@ -850,8 +891,9 @@ function applyReply(draft: Draft, command: Command, reply: CommandReply, silent:
 	}
 }
 
-function scrolled(conversation: Conversation, to: 'page_up' | 'page_down' | 'top' | 'bottom', pageSize: number): number {
-	const max = Math.max(0, conversation.lines.length - 1);
+function scrolled(conversation: Conversation, to: 'page_up' | 'page_down' | 'top' | 'bottom', pageSize: number, rows: number): number {
+	// The top stops with the oldest line at the top of the view, not alone at its bottom.
+	const max = Math.max(0, conversation.lines.length - rows);
 	const step = Math.max(1, pageSize);
 	return to === 'page_up'
 		? Math.min(max, conversation.scroll + step)
@@ -976,9 +1018,22 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 			return draft.commit();
 		}
 
+		case 'open': {
+			const draft = new Draft(state);
+			learnConversation(draft, action.key);
+			draft.select(action.key);
+			return draft.commit();
+		}
+
+		case 'close': {
+			const draft = new Draft(state);
+			draft.remove(action.key);
+			return draft.commit();
+		}
+
 		case 'scroll': {
 			const conversation = state.conversations[state.active]!;
-			const scroll = scrolled(conversation, action.to, action.pageSize);
+			const scroll = scrolled(conversation, action.to, action.pageSize, action.rows ?? action.pageSize + 1);
 			const draft = new Draft(state);
 			if (scroll !== conversation.scroll) {
 				draft.setScroll(state.active, scroll);

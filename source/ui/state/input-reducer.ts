@@ -1,17 +1,20 @@
+import {MAX_TEXT_LENGTH} from '../../protocol/index.js';
 import {complete, type CompletionSources} from './completion.js';
-import {applyEdit, insertedLetter} from './edit.js';
+import {edit, type EditOperation} from './line-editor.js';
 
 export type Outgoing = {
 	readonly seq: number;
 	readonly value: string;
 	/** The conversation open when Enter was pressed (set by the screen reducer). */
 	readonly target?: string;
+	/** A pasted line: plain text for the open conversation, even when it starts with `/`. */
+	readonly literal?: boolean;
 };
 
 export type InputState = {
 	readonly value: string;
-	/** Bumped when the value is set from outside the text input, to remount it (it keeps a stale cursor otherwise). */
-	readonly version: number;
+	/** Where the cursor is in `value` (a UTF-16 offset between two grapheme clusters). */
+	readonly cursor: number;
 	/** Sent lines, oldest first. */
 	readonly history: readonly string[];
 	/** Index into history while recalling; -1 while editing the draft. */
@@ -22,85 +25,126 @@ export type InputState = {
 	/** Lines submitted and not yet handed to the sender, oldest first. */
 	readonly outbox: readonly Outgoing[];
 	readonly nextSeq: number;
-	/** The last change from the text input, to undo a Ctrl+letter it inserted. */
-	readonly lastChange: {readonly tick: number; readonly previous: string} | undefined;
-	/** A Ctrl+letter shortcut seen before the text input's matching change arrived. */
-	readonly swallow: {readonly tick: number; readonly letter: string} | undefined;
+	/** The text the last kill (Ctrl+W, Ctrl+U, Ctrl+K, Alt+D, Alt+Backspace) took: Ctrl+Y puts it back. */
+	readonly killed: string;
+	/** A bracketed paste in progress: the text so far. */
+	readonly pasting: string | undefined;
+	/** A paste of several lines, waiting for Enter (send them all) or Esc (drop them). */
+	readonly pasted: readonly string[] | undefined;
 };
 
 export type InputAction =
-	/** From the text input: `base` is the value it was rendered with, `next` what the key made of it. */
-	| {readonly type: 'change'; readonly base: string; readonly next: string; readonly tick: number}
-	/** A Ctrl+letter shortcut: ink-text-input inserts the bare letter, which this takes back out. */
-	| {readonly type: 'shortcut'; readonly letter: string; readonly tick: number}
-	/** Enter: the current value goes to the outbox (the value the text input reports may be stale). */
+	| {readonly type: 'edit'; readonly operation: EditOperation}
+	| {readonly type: 'yank'}
+	/** Enter: the line goes to the outbox (or, with a paste waiting, every pasted line). */
 	| {readonly type: 'submit'}
+	/** Ctrl+D on an empty line, or a command that leaves: `/exit` goes to the outbox. */
+	| {readonly type: 'leave'}
 	| {readonly type: 'taken'; readonly upTo: number}
 	| {readonly type: 'history'; readonly step: -1 | 1}
-	| {readonly type: 'complete'; readonly sources: CompletionSources};
+	| {readonly type: 'complete'; readonly sources: CompletionSources}
+	| {readonly type: 'paste_start'}
+	| {readonly type: 'paste_text'; readonly text: string}
+	| {readonly type: 'paste_end'}
+	/** Esc: a waiting paste is dropped; otherwise Tab cycling stops. */
+	| {readonly type: 'cancel'};
 
 export const inputHistoryLimit = 200;
 
+/** A paste longer than this many characters is cut here (and says so): memory stays bounded. */
+export const maxPasteLength = 1024 * 1024;
+
 // eslint-disable-next-line no-control-regex
-const controlCharacters = /[\u0000-\u001F\u007F-\u009F]/g;
+const controlCharacters = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
 export const initialInputState: InputState = {
 	value: '',
-	version: 0,
+	cursor: 0,
 	history: [],
 	historyIndex: -1,
 	draft: '',
 	completion: undefined,
 	outbox: [],
 	nextSeq: 1,
-	lastChange: undefined,
-	swallow: undefined,
+	killed: '',
+	pasting: undefined,
+	pasted: undefined,
 };
 
 function setValue(state: InputState, value: string): InputState {
-	return {...state, value, version: state.version + 1, completion: undefined, lastChange: undefined, swallow: undefined};
+	return {...state, value, cursor: value.length, completion: undefined};
+}
+
+function enqueue(state: InputState, items: ReadonlyArray<Omit<Outgoing, 'seq'>>): InputState {
+	const outbox = [...state.outbox];
+	let seq = state.nextSeq;
+	for (const item of items) {
+		outbox.push({...item, seq: seq++});
+	}
+
+	return {...state, outbox, nextSeq: seq};
+}
+
+/** A pasted line longer than a message may be goes as several messages, cut at the limit. */
+function messageSized(line: string): string[] {
+	const pieces: string[] = [];
+	for (let start = 0; start < line.length; start += MAX_TEXT_LENGTH) {
+		pieces.push(line.slice(start, start + MAX_TEXT_LENGTH));
+	}
+
+	return pieces;
+}
+
+/** The lines of a finished paste: line ends of every kind, tabs as spaces, no control characters, no blank lines at the ends. */
+export function pastedLines(text: string): string[] {
+	const lines = text.replaceAll('\r\n', '\n').replaceAll('\r', '\n').replaceAll('\t', ' ').replace(controlCharacters, '').split('\n');
+	while (lines.length > 0 && lines[0]!.trim() === '') {
+		lines.shift();
+	}
+
+	while (lines.length > 0 && lines.at(-1)!.trim() === '') {
+		lines.pop();
+	}
+
+	return lines;
 }
 
 export function inputReducer(state: InputState, action: InputAction): InputState {
 	switch (action.type) {
-		case 'change': {
-			if (state.swallow?.tick === action.tick && insertedLetter(action.base, action.next, state.swallow.letter)) {
-				// Same key event as the shortcut: the letter is not text. Remount to put the cursor back in step.
-				return setValue(state, state.value);
+		case 'edit': {
+			const {line, killed} = edit(state, action.operation);
+			if (line.value === state.value && line.cursor === state.cursor) {
+				return state;
 			}
 
-			const edited = applyEdit(state.value, action.base, action.next);
-			// Pasted control characters are not text (and a carriage return would move the cursor when shown).
-			const value = edited.value.replaceAll('\t', ' ').replace(controlCharacters, '');
-			const stale = edited.stale || value !== edited.value;
-			const next = {...state, value, completion: undefined, swallow: undefined, lastChange: {tick: action.tick, previous: state.value}};
-			// A stale input also has a stale cursor: remount it (the cursor goes to the end).
-			return stale ? {...next, version: state.version + 1} : next;
+			return {...state, value: line.value, cursor: line.cursor, completion: undefined, killed: killed ?? state.killed};
 		}
 
-		case 'shortcut': {
-			if (state.lastChange?.tick === action.tick && insertedLetter(state.lastChange.previous, state.value, action.letter)) {
-				return setValue(state, state.lastChange.previous);
+		case 'yank': {
+			if (state.killed === '') {
+				return state;
 			}
 
-			return {...state, swallow: {tick: action.tick, letter: action.letter}};
+			return inputReducer(state, {type: 'edit', operation: {type: 'insert', text: state.killed}});
 		}
 
 		case 'submit': {
+			if (state.pasted) {
+				const lines = state.pasted.filter(line => line.trim() !== '').flatMap(line => messageSized(line));
+				return {...enqueue(state, lines.map(value => ({value, literal: true}))), pasted: undefined};
+			}
+
 			const {value} = state;
 			if (value.trim() === '') {
 				return state;
 			}
 
 			const history = state.history.at(-1) === value ? state.history : [...state.history, value].slice(-inputHistoryLimit);
-			return {
-				...setValue(state, ''),
-				history,
-				historyIndex: -1,
-				draft: '',
-				outbox: [...state.outbox, {seq: state.nextSeq, value}],
-				nextSeq: state.nextSeq + 1,
-			};
+			return {...enqueue(setValue(state, ''), [{value}]), history, historyIndex: -1, draft: ''};
+		}
+
+		case 'leave': {
+			return enqueue(state, [{value: '/exit'}]);
 		}
 
 		case 'taken': {
@@ -131,19 +175,61 @@ export function inputReducer(state: InputState, action: InputAction): InputState
 		}
 
 		case 'complete': {
+			// Completion works on the text before the cursor; what follows it stays.
+			const before = state.value.slice(0, state.cursor);
+			const after = state.value.slice(state.cursor);
 			const cycling = state.completion;
-			if (cycling && state.value === cycling.head + cycling.candidates[cycling.index]) {
+			if (cycling && before === cycling.head + cycling.candidates[cycling.index]) {
 				const index = (cycling.index + 1) % cycling.candidates.length;
-				return {...setValue(state, cycling.head + cycling.candidates[index]), completion: {...cycling, index}};
+				const head = cycling.head + cycling.candidates[index]!;
+				return {...state, value: head + after, cursor: head.length, completion: {...cycling, index}};
 			}
 
-			const found = complete(state.value, action.sources);
+			const found = complete(before, action.sources);
 			if (!found) {
 				return state;
 			}
 
-			const next = setValue(state, found.head + found.candidates[0]);
-			return found.candidates.length > 1 ? {...next, completion: {...found, index: 0}} : next;
+			const head = found.head + found.candidates[0]!;
+			return {...state, value: head + after, cursor: head.length, completion: found.candidates.length > 1 ? {...found, index: 0} : undefined};
+		}
+
+		case 'paste_start': {
+			return {...state, pasting: '', completion: undefined};
+		}
+
+		case 'paste_text': {
+			if (state.pasting === undefined) {
+				return inputReducer(state, {type: 'edit', operation: {type: 'insert', text: action.text.replace(controlCharacters, '')}});
+			}
+
+			if (state.pasting.length >= maxPasteLength) {
+				return state;
+			}
+
+			return {...state, pasting: (state.pasting + action.text).slice(0, maxPasteLength)};
+		}
+
+		case 'paste_end': {
+			if (state.pasting === undefined) {
+				return state;
+			}
+
+			const lines = pastedLines(state.pasting);
+			const done = {...state, pasting: undefined};
+			if (lines.length <= 1) {
+				return inputReducer(done, {type: 'edit', operation: {type: 'insert', text: lines[0] ?? ''}});
+			}
+
+			return {...done, pasted: lines};
+		}
+
+		case 'cancel': {
+			if (state.pasted) {
+				return {...state, pasted: undefined};
+			}
+
+			return state.completion ? {...state, completion: undefined} : state;
 		}
 	}
 }

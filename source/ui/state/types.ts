@@ -19,6 +19,8 @@ export type MessageLine = {
 	readonly text: string;
 	readonly mine: boolean;
 	readonly mention: boolean;
+	/** A `/me` action: shown as `* from text`. */
+	readonly action: boolean;
 };
 
 /** Messages with after < seq < before that the client does not hold: PageUp there fetches them. */
@@ -108,4 +110,14 @@ export type ChatState = {
 	/** History pages to fetch, oldest first. */
 	readonly requests: readonly HistoryRequest[];
 	readonly nextRequest: number;
+	/** The members of each group whose list the client holds (from /members, kept current by presence and membership events). */
+	readonly members: Readonly<Record<string, readonly GroupMember[]>>;
+	/** Counts the messages worth a bell: a mention or a direct message, in a conversation not in view. */
+	readonly alerts: number;
+	/** The newest of them, for a desktop notification. */
+	readonly lastAlert: Alert | undefined;
 };
+
+export type GroupMember = {readonly name: string; readonly online: boolean};
+
+export type Alert = {readonly conversation: ConversationKey; readonly from: string; readonly text: string; readonly mention: boolean};

@@ -16,7 +16,7 @@ afterEach(() => {
 
 const ts = '2026-11-25T12:00:00.000Z';
 let key = 1;
-const message = (from: string, text: string, extra: Partial<MessageLine> = {}): Line => ({kind: 'message', key: key++, msgid: `m${key}`, seq: key, epoch: 0, ts, from, text, mine: false, mention: false, ...extra});
+const message = (from: string, text: string, extra: Partial<MessageLine> = {}): Line => ({kind: 'message', key: key++, msgid: `m${key}`, seq: key, epoch: 0, ts, from, text, mine: false, mention: false, action: false, ...extra});
 function Panel({conversation, width, height}: {readonly conversation: Conversation; readonly width: number; readonly height: number}) {
 	return <MessagePanel title={conversationTitle(conversation)} lines={visibleLines(conversation, height)} scroll={conversation.scroll} width={width} height={height}/>;
 }
@@ -131,7 +131,7 @@ describe('ConversationPanel', () => {
 describe('InputPanel', () => {
 	test('a line longer than the box shows its end, where the cursor is, and stays one row high', () => {
 		const value = `${'a'.repeat(150)} the end`;
-		const frame = renderScreen(<InputPanel target="#dev" value={value} version={0} width={60} onChange={() => undefined} onSubmit={() => undefined}/>).frame();
+		const frame = renderScreen(<InputPanel target="#dev" value={value} cursor={value.length} width={60} pasted={undefined} pasting={false}/>).frame();
 		const rows = frame.split('\n');
 		expect(rows).toHaveLength(3);
 		expect(rows[1]).toContain('#dev › ');

@@ -204,9 +204,12 @@ describe('chat reducer: history and scrolling', () => {
 		state = run(state, {type: 'scroll', to: 'page_up', pageSize: 10});
 		expect(activeConversation(state).scroll).toBe(10);
 		state = run(state, {type: 'scroll', to: 'page_up', pageSize: 10}, {type: 'scroll', to: 'page_up', pageSize: 10}, {type: 'scroll', to: 'page_up', pageSize: 10});
-		expect(activeConversation(state).scroll).toBe(29);
-		state = run(state, {type: 'scroll', to: 'page_down', pageSize: 10});
+		// It stops with the oldest line at the top of an 11-row view, not alone at its bottom.
 		expect(activeConversation(state).scroll).toBe(19);
+		state = run(state, {type: 'scroll', to: 'page_down', pageSize: 10});
+		expect(activeConversation(state).scroll).toBe(9);
+		state = run(state, {type: 'scroll', to: 'top', pageSize: 10, rows: 5});
+		expect(activeConversation(state).scroll).toBe(25);
 		state = run(state, {type: 'scroll', to: 'bottom', pageSize: 10});
 		expect(activeConversation(state).scroll).toBe(0);
 	});

@@ -1,6 +1,5 @@
 import {describe, expect, test} from 'vitest';
 import {complete} from '../../../source/ui/state/completion.js';
-import {applyEdit} from '../../../source/ui/state/edit.js';
 import {initialInputState, inputReducer, type InputAction, type InputState} from '../../../source/ui/state/input-reducer.js';
 
 const sources = {users: ['bob', 'bobby', 'carol'], groups: ['dev', 'design', 'ops']};
@@ -9,19 +8,19 @@ function run(state: InputState, ...actions: InputAction[]): InputState {
 	return actions.reduce(inputReducer, state);
 }
 
-function typed(value: string, tick = 0): InputAction {
-	return {type: 'change', base: '', next: value, tick};
+function typed(value: string): InputAction {
+	return {type: 'edit', operation: {type: 'insert', text: value}};
 }
 
 function send(state: InputState, value: string): InputState {
-	return run(state, {type: 'change', base: state.value, next: value, tick: -1}, {type: 'submit'});
+	return run(state, {type: 'edit', operation: {type: 'kill_to_start'}}, {type: 'edit', operation: {type: 'kill_to_end'}}, typed(value), {type: 'submit'});
 }
 
 describe('input history', () => {
 	test('Up walks back through sent lines, Down returns to the draft', () => {
 		let state = send(send(initialInputState, 'first'), 'second');
 		expect(state.outbox.map(item => item.value)).toEqual(['first', 'second']);
-		state = run(state, {type: 'change', base: '', next: 'draft', tick: 1});
+		state = run(state, typed('draft'));
 		state = run(state, {type: 'history', step: -1});
 		expect(state.value).toBe('second');
 		state = run(state, {type: 'history', step: -1}, {type: 'history', step: -1});
@@ -33,9 +32,9 @@ describe('input history', () => {
 		expect(state.historyIndex).toBe(-1);
 	});
 
-	test('recalling remounts the text input (a new version) so its cursor goes to the end', () => {
-		const state = send(initialInputState, 'hello');
-		expect(run(state, {type: 'history', step: -1}).version).toBeGreaterThan(state.version);
+	test('a recalled line has its cursor at the end', () => {
+		const state = run(send(initialInputState, 'hello'), {type: 'history', step: -1}, typed('X'));
+		expect(state.value).toBe('helloX');
 	});
 
 	test('blank lines are not sent or remembered; a repeat is remembered once', () => {
@@ -81,33 +80,32 @@ describe('Tab completion', () => {
 
 		expect(seen).toEqual(['/msg bob ', '/msg bobby ', '/msg bob ']);
 		expect(state.completion?.candidates).toEqual(['bob ', 'bobby ']);
-		state = run(state, {type: 'change', base: state.value, next: `${state.value}h`, tick: 5});
+		state = run(state, typed('h'));
 		expect(state.completion).toBeUndefined();
 	});
 });
 
-describe('keys that reach a stale text input', () => {
-	test('a burst of edits computed from an old value is replayed on the current one', () => {
-		// Three keys handled by one stale input that still thinks the value is "": h, i, then Backspace.
-		let state = run(initialInputState, {type: 'change', base: '', next: 'h', tick: 1});
-		state = run(state, {type: 'change', base: '', next: 'i', tick: 2});
-		expect(state.value).toBe('hi');
-		state = run(state, {type: 'change', base: 'hi', next: 'h', tick: 3}, {type: 'change', base: 'hi', next: 'h', tick: 4});
-		expect(state.value).toBe('');
-		expect(applyEdit('hello world', 'hello orld', 'hello Xorld')).toEqual({value: 'hello wXorld', stale: true});
+describe('a paste', () => {
+	const paste = (text: string) => run(initialInputState, {type: 'paste_start'}, {type: 'paste_text', text}, {type: 'paste_end'});
+
+	test('of one line is inserted at the cursor, control characters left out', () => {
+		const state = run(initialInputState, typed('ab'), {type: 'edit', operation: {type: 'left'}}, {type: 'paste_start'}, {type: 'paste_text', text: 'X\u001B[2JY\tZ'}, {type: 'paste_end'});
+		expect(state.value).toBe('aX[2JY Zb');
+		expect(state.pasted).toBeUndefined();
 	});
 
-	test('Ctrl+N inserts no "n", whichever handler sees the key first', () => {
-		const base = run(initialInputState, typed('abc', 1));
-		const inputFirst = run(base, {type: 'change', base: 'abc', next: 'abcn', tick: 2}, {type: 'shortcut', letter: 'n', tick: 2});
-		const shortcutFirst = run(base, {type: 'shortcut', letter: 'n', tick: 2}, {type: 'change', base: 'abc', next: 'abcn', tick: 2});
-		expect(inputFirst.value).toBe('abc');
-		expect(shortcutFirst.value).toBe('abc');
-		// A real "n" typed as the next key is kept.
-		expect(run(shortcutFirst, {type: 'change', base: 'abc', next: 'abcn', tick: 3}).value).toBe('abcn');
+	test('of many lines waits for Enter, then every line is queued in order as text (even one that looks like a command)', () => {
+		const waiting = paste('line 1\r\nline 2\n\n/exit not a command\rline 4\n');
+		expect(waiting.pasted).toEqual(['line 1', 'line 2', '', '/exit not a command', 'line 4']);
+		expect(waiting.outbox).toEqual([]);
+		const sent = run(waiting, {type: 'submit'});
+		expect(sent.outbox.map(item => [item.value, item.literal])).toEqual([['line 1', true], ['line 2', true], ['/exit not a command', true], ['line 4', true]]);
+		expect(sent.pasted).toBeUndefined();
 	});
 
-	test('pasted control characters never reach the line', () => {
-		expect(run(initialInputState, typed('a\u001B[2Jb\tc\r')).value).toBe('a[2Jb c');
+	test('of many lines is dropped by Esc; a line longer than a message is sent in pieces', () => {
+		expect(run(paste('a\nb'), {type: 'cancel'}).pasted).toBeUndefined();
+		const long = run(paste(`short\n${'x'.repeat(9000)}`), {type: 'submit'});
+		expect(long.outbox.map(item => item.value.length)).toEqual([5, 4000, 4000, 1000]);
 	});
 });
