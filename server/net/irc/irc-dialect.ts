@@ -183,7 +183,7 @@ export class IrcDialect implements Dialect {
 			}
 
 			if (this.#awaitingPong) {
-				this.#host.end('ping_timeout', `Ping timeout: ${Math.round(every * 2 / 1000)} seconds`);
+				this.#host.end('ping_timeout', `Ping timeout: ${every * 2 / 1000} seconds`);
 				return;
 			}
 

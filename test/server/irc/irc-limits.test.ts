@@ -1,0 +1,67 @@
+import {describe, expect, it} from 'vitest';
+import {LineSocket} from '../../helpers/line-socket.js';
+import {serverFixture} from '../../helpers/server-fixture.js';
+import type {TestServer} from '../../helpers/test-server.js';
+
+const fixture = serverFixture();
+
+async function register(server: TestServer, nick: string, password: string): Promise<LineSocket> {
+	const client = fixture.keep(await LineSocket.connect(server.server.ircAddress!.port));
+	client.send(`PASS ${password}`);
+	client.send(`NICK ${nick}`);
+	client.send(`USER ${nick} 0 * :${nick}`);
+	await client.waitFor(line => / 376 /.test(line));
+	return client;
+}
+
+describe('IRC limits and bad input', () => {
+	it('pings an idle client and drops one that does not answer; one that answers stays', async () => {
+		const server = await fixture.start({ircPort: 0, ircPingMs: 150});
+		const silent = await register(server, 'bob', 'builder');
+		const lively = await register(server, 'alice', 'wonderland');
+		await lively.waitFor('PING :irc.natter');
+		lively.send('PONG :irc.natter');
+		await silent.waitFor('PING :irc.natter');
+		expect(await silent.next()).toMatch(/^ERROR :Closing Link: bob\[irc\.natter\] \(Ping timeout: /);
+		await silent.waitForClose();
+		// Still here: pinged again, not dropped.
+		await lively.waitFor('PING :irc.natter');
+		expect(lively.ended).toBe(false);
+	});
+
+	it('shares the flood bucket: past the burst, lines get a notice and are not carried out', async () => {
+		const server = await fixture.start({ircPort: 0, rate: 0.001, burst: 5});
+		const bob = await register(server, 'bob', 'builder');
+		bob.send('JOIN #a');
+		await bob.waitFor(line => / 366 /.test(line));
+		// PASS, NICK, USER and JOIN #a took four of the five; JOIN #b takes the last.
+		bob.send('JOIN #b');
+		bob.send('JOIN #c');
+		await bob.waitFor(line => / 366 bob #b /.test(line));
+		expect(await bob.next()).toMatch(/^:irc\.natter NOTICE bob :too many commands \(limit: 5 at once/);
+		bob.send('LIST');
+		expect(await bob.next()).toMatch(/^:irc\.natter NOTICE bob :too many commands/);
+	});
+
+	it('answers an over-long line with 417 and invalid UTF-8 with a notice, and goes on', async () => {
+		const server = await fixture.start({ircPort: 0});
+		const bob = await register(server, 'bob', 'builder');
+		bob.send(`@tag=${'x'.repeat(9000)} PRIVMSG bob :hi`);
+		expect(await bob.next()).toBe(':irc.natter 417 bob :Input line was too long');
+		bob.write(Buffer.from([0x50, 0x49, 0x4E, 0x47, 0x20, 0xFF, 0xFE, 0x0A]));
+		expect(await bob.next()).toBe(':irc.natter NOTICE bob :line is not valid UTF-8, dropped');
+		bob.send('PING :still-here');
+		expect(await bob.next()).toBe(':irc.natter PONG irc.natter :still-here');
+	});
+
+	it('closes a connection that sends only junk before registering', async () => {
+		const server = await fixture.start({ircPort: 0});
+		const junk = fixture.keep(await LineSocket.connect(server.server.ircAddress!.port));
+		for (let index = 0; index < 12; index++) {
+			junk.send(`GARBAGE ${index}`);
+		}
+
+		await junk.waitFor(line => line.startsWith('ERROR :Closing Link: *[irc.natter] (10 lines answered with an error before login)'));
+		await junk.waitForClose();
+	});
+});
