@@ -5,8 +5,22 @@ import {StoreUnavailableError} from '../core/store.js';
 
 type Client = ReturnType<typeof createClient>;
 
-/** A reply as RESP2 gives it: strings, integers, nulls and arrays of those. */
-export type RedisReply = string | number | null | RedisReply[];
+/** A reply as node-redis gives it over RESP2: strings, integers, nulls, arrays, and HGETALL's object. */
+export type RedisReply = string | number | null | RedisReply[] | {[field: string]: string};
+
+/** HGETALL's reply (node-redis turns it into an object; a flat field/value array is read too) as entries. */
+export function hashEntries(reply: RedisReply): Array<[string, string]> {
+	if (Array.isArray(reply)) {
+		const entries: Array<[string, string]> = [];
+		for (let at = 0; at + 1 < reply.length; at += 2) {
+			entries.push([String(reply[at]), String(reply[at + 1])]);
+		}
+
+		return entries;
+	}
+
+	return reply !== null && typeof reply === 'object' ? Object.entries(reply) : [];
+}
 
 export type LuaScript = {readonly source: string; readonly sha: string};
 

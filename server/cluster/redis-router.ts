@@ -8,7 +8,7 @@ import type {AppendTargets, RedisStore} from '../store/redis-store.js';
 import {dmPair} from '../store/state.js';
 import {ClusterPresence} from './cluster-presence.js';
 import {redisChannels, redisKeys} from './redis-keys.js';
-import {luaScript, messageOf, type RedisLink} from './redis-link.js';
+import {hashEntries, luaScript, messageOf, type RedisLink} from './redis-link.js';
 
 /** KEYS: the node's user hash. ARGV: node, user, sessions, presence channel. */
 const presenceScript = luaScript(`
@@ -16,13 +16,19 @@ if tonumber(ARGV[3]) > 0 then redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) else
 redis.call('PUBLISH', ARGV[4], ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. ARGV[3])
 `);
 
-/** KEYS: the node's user hash, its alive key, the node set. ARGV: node, TTL ms, then user/sessions pairs (the whole list: it heals a Redis that restarted empty). */
+/**
+KEYS: the node's user hash, its alive key, the node set. ARGV: node, TTL ms, presence channel, then
+user/sessions pairs (the whole list: it heals a Redis that restarted empty). A node that was not
+alive (new, or its keys lapsed) asks the others to read its list again: `<node> *`.
+*/
 const heartbeatScript = luaScript(`
+local known = redis.call('EXISTS', KEYS[2])
 redis.call('DEL', KEYS[1])
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2] * 2)
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[1])
+if known == 0 then redis.call('PUBLISH', ARGV[3], ARGV[1] .. ' *') end
 `);
 
 /** The header in front of each pub/sub payload (`header \n event JSON`). */
@@ -38,6 +44,12 @@ type Header = {
 };
 
 type Incoming = {readonly header: Header; readonly event: ServerEvent};
+
+/** A message appended on this node: whether it comes back on this node's channel, and the session that sent it once the core names it. */
+type OwnMessage = {readonly at: number; readonly expected: boolean; named: boolean; sender: SessionSink | undefined};
+
+/** How long a node remembers the messages it appended (for their senders, in a recovery after an outage). */
+const ownMemoryMs = 10_000;
 
 /** How long a node waits for its own core to name the sender of a message it published before delivering without that exception. */
 const senderWaitMs = 1000;
@@ -70,6 +82,8 @@ third of it).
 export class RedisRouter implements Router {
 	readonly #local = new LocalRouter();
 	readonly #view = new ClusterPresence();
+	/** The other nodes whose heartbeat this node has seen and whose user list it has read. */
+	readonly #liveNodes = new Set<string>();
 	readonly #link: RedisLink;
 	readonly #store: RedisStore;
 	readonly #node: string;
@@ -77,14 +91,14 @@ export class RedisRouter implements Router {
 	readonly #logger: Logger;
 	readonly #channel: string;
 	readonly #queue: Incoming[] = [];
-	/** Messages this node published to itself whose sender its core has not named yet. */
-	readonly #expected = new Set<string>();
-	/** The session that sent a message (null: none to skip), named by the core before the message came back. */
-	readonly #senders = new Map<string, SessionSink | undefined>();
+	/** Messages appended on this node in the last few seconds, by msgid, oldest first (see OwnMessage). */
+	readonly #own = new Map<string, OwnMessage>();
 	/** The newest seq delivered per conversation: duplicates after a recovery are dropped, and recovery knows where to start. */
 	readonly #seen = new Map<ConversationId, number>();
 	#waitTimer: NodeJS.Timeout | undefined;
 	#waitExpired = false;
+	/** Until then (after an outage) a node whose heartbeat lapsed is not taken for dead: it may not have been able to renew it. */
+	#graceUntil = 0;
 	#recovering = false;
 	#heartbeat: NodeJS.Timeout | undefined;
 	#closed = false;
@@ -109,7 +123,7 @@ export class RedisRouter implements Router {
 
 	/** The other nodes this one knows of. */
 	get otherNodes(): number {
-		return this.#view.nodes().filter(node => node !== this.#node).length;
+		return this.#liveNodes.size;
 	}
 
 	/** Subscribes, announces this node, and reads who is online on the others. */
@@ -151,9 +165,13 @@ export class RedisRouter implements Router {
 		const reached = this.#reached(audience);
 		if (isChatMessage(event)) {
 			// Stored messages were published by the append script; here the core names who sent it.
-			if (this.#expected.has(event.msgid)) {
-				this.#senders.set(event.msgid, audience.except);
-				this.#drain();
+			const own = this.#own.get(event.msgid);
+			if (own && !own.named) {
+				own.named = true;
+				own.sender = audience.except;
+				if (own.expected) {
+					this.#drain();
+				}
 			}
 
 			return reached;
@@ -206,22 +224,33 @@ export class RedisRouter implements Router {
 	/** The channels an appended message goes to, with the recipients on each node (the sender's own session left out). */
 	#route(conversation: ConversationId, draft: MessageDraft, members: ReadonlySet<string> | undefined): AppendTargets {
 		if (draft.type === 'broadcast') {
-			this.#expected.add(draft.msgid);
+			this.#remember(draft.msgid, true);
 			return [[redisChannels.all, JSON.stringify({o: this.#node, a: 1} satisfies Header)]];
 		}
 
 		const recipients = draft.type === 'msg' ? (dmPair(conversation) ?? [draft.from]) : (members ?? [draft.from]);
 		const targets: Array<readonly [string, string]> = [];
+		let expected = false;
 		// The sending session is here: the sender's user needs this node only for its other sessions.
 		for (const [node, users] of this.#byNode(recipients, (node, user, sessions) => node === this.#node && user === draft.from && sessions <= 1)) {
-			if (node === this.#node) {
-				this.#expected.add(draft.msgid);
-			}
-
+			expected ||= node === this.#node;
 			targets.push([redisChannels.node(node), JSON.stringify({o: this.#node, u: users} satisfies Header)]);
 		}
 
+		this.#remember(draft.msgid, expected);
 		return targets;
+	}
+
+	#remember(msgid: string, expected: boolean): void {
+		const now = Date.now();
+		this.#own.set(msgid, {at: now, expected, named: false, sender: undefined});
+		for (const [old, entry] of this.#own) {
+			if (entry.at >= now - ownMemoryMs) {
+				break;
+			}
+
+			this.#own.delete(old);
+		}
 	}
 
 	/** Online users grouped by the nodes holding them, but those `skip` leaves out. */
@@ -310,6 +339,13 @@ export class RedisRouter implements Router {
 			return;
 		}
 
+		if (user === '*') {
+			this.#loadNode(node).catch(() => {
+				// Redis went away again: the next tick reads it.
+			});
+			return;
+		}
+
 		const {before, after} = this.#view.set(node, user, Number(sessions));
 		if (before === 0 && after > 0) {
 			this.#announce([user], [], true);
@@ -336,7 +372,8 @@ export class RedisRouter implements Router {
 		while (done < queue.length && !this.#recovering) {
 			const {header, event} = queue[done]!;
 			if (header.o === this.#node && isChatMessage(event)) {
-				if (!this.#senders.has(event.msgid) && !this.#waitExpired) {
+				const own = this.#own.get(event.msgid);
+				if (own && !own.named && !this.#waitExpired) {
 					waiting = true;
 					this.#waitTimer ??= setTimeout(() => {
 						this.#waitTimer = undefined;
@@ -346,11 +383,8 @@ export class RedisRouter implements Router {
 					break;
 				}
 
-				const sender = this.#senders.get(event.msgid);
-				this.#senders.delete(event.msgid);
-				this.#expected.delete(event.msgid);
 				this.#waitExpired = false;
-				this.#deliverMessage(header, event, sender);
+				this.#deliverMessage(header, event, own?.sender);
 			} else if (isChatMessage(event)) {
 				this.#deliverMessage(header, event, undefined);
 			} else if (header.o !== this.#node) {
@@ -400,7 +434,7 @@ export class RedisRouter implements Router {
 			pairs.push(name, String(sessions));
 		}
 
-		await this.#link.run(heartbeatScript, [redisKeys.nodeUsers(this.#node), redisKeys.nodeAlive(this.#node), redisKeys.nodes], [this.#node, String(this.#ttlMs), ...pairs]);
+		await this.#link.run(heartbeatScript, [redisKeys.nodeUsers(this.#node), redisKeys.nodeAlive(this.#node), redisKeys.nodes], [this.#node, String(this.#ttlMs), redisChannels.presence, ...pairs]);
 	}
 
 	async #tick(): Promise<void> {
@@ -422,12 +456,18 @@ export class RedisRouter implements Router {
 	*/
 	async #loadNodes(announce: boolean, full = false): Promise<void> {
 		const listed = await this.#link.call<string[]>(['SMEMBERS', redisKeys.nodes]);
-		const others = [...new Set([...listed, ...this.#view.nodes()])].filter(node => node !== this.#node);
+		const others = [...new Set([...listed, ...this.#liveNodes, ...this.#view.nodes()])].filter(node => node !== this.#node);
 		const alive = await Promise.all(others.map(async node => this.#link.call<number>(['EXISTS', redisKeys.nodeAlive(node)])));
-		const known = new Set(this.#view.nodes());
+		const known = new Set(this.#liveNodes);
+		const grace = Date.now() < this.#graceUntil;
 		await Promise.all(others.map(async (node, index) => {
 			if (alive[index] === 0) {
+				if (grace) {
+					return;
+				}
+
 				await Promise.all([this.#link.call(['SREM', redisKeys.nodes, node]), this.#link.call(['DEL', redisKeys.nodeUsers(node)])]);
+				this.#liveNodes.delete(node);
 				const {wentOffline} = this.#view.replaceNode(node, new Map());
 				this.#logger.log('warn', 'node_gone', {node, users: wentOffline.length});
 				this.#announce([], wentOffline, announce);
@@ -435,16 +475,19 @@ export class RedisRouter implements Router {
 			}
 
 			if (full || !known.has(node)) {
-				const flat = await this.#link.call<string[]>(['HGETALL', redisKeys.nodeUsers(node)]);
-				const users = new Map<string, number>();
-				for (let at = 0; at + 1 < flat.length; at += 2) {
-					users.set(flat[at]!, Number(flat[at + 1]));
-				}
-
-				const {cameOnline, wentOffline} = this.#view.replaceNode(node, users);
-				this.#announce(cameOnline, wentOffline, announce);
+				await this.#loadNode(node, announce);
 			}
 		}));
+	}
+
+	/** Reads one node's users and takes them as they are there. */
+	async #loadNode(node: string, announce = true): Promise<void> {
+		const reply = await this.#link.call(['HGETALL', redisKeys.nodeUsers(node)]);
+		const users = new Map<string, number>(hashEntries(reply).map(([user, sessions]) => [user, Number(sessions)]));
+
+		this.#liveNodes.add(node);
+		const {cameOnline, wentOffline} = this.#view.replaceNode(node, users);
+		this.#announce(cameOnline, wentOffline, announce);
 	}
 
 	/** Presence events this node's watchers would otherwise never get (a node crashed, or announcements were missed in an outage). */
@@ -469,11 +512,13 @@ export class RedisRouter implements Router {
 	streams; at most `recoveryCap` per conversation, the rest a `gap`).
 	*/
 	async #afterOutage(downSince: number): Promise<void> {
+		const upAt = Date.now();
 		this.#recovering = true;
+		this.#graceUntil = Date.now() + this.#ttlMs + Math.floor(this.#ttlMs / 3);
 		try {
 			await this.#beat();
 			await this.#loadNodes(true, true);
-			const recovered = await this.#recover(downSince);
+			const recovered = await this.#recover(downSince, upAt);
 			if (recovered > 0) {
 				this.#logger.log('info', 'recovered', {messages: recovered});
 			}
@@ -485,8 +530,13 @@ export class RedisRouter implements Router {
 		}
 	}
 
-	async #recover(downSince: number): Promise<number> {
-		const since = new Date(downSince - 1000).toISOString();
+	/**
+	The messages appended while this node's channel was deaf: from a second before the outage was
+	noticed (a dying connection loses what was in flight) to the moment the channel was back (what
+	came after arrives on it; a message delivered both ways is dropped by its seq).
+	*/
+	async #recover(downSince: number, upAt: number): Promise<number> {
+		const window = {since: new Date(downSince - 1000).toISOString(), until: new Date(upAt).toISOString()};
 		const conversations = new Set<ConversationId>([...this.#seen.keys(), '*']);
 		await Promise.all(this.#local.onlineUsers().map(async ({name}) => {
 			const [groups, partners] = await Promise.all([this.#store.groupsOf(name), this.#store.dmPartners(name, 100)]);
@@ -501,13 +551,13 @@ export class RedisRouter implements Router {
 		let recovered = 0;
 		for (const conversation of conversations) {
 			// eslint-disable-next-line no-await-in-loop
-			recovered += await this.#recoverConversation(conversation, since);
+			recovered += await this.#recoverConversation(conversation, window);
 		}
 
 		return recovered;
 	}
 
-	async #recoverConversation(conversation: ConversationId, since: string): Promise<number> {
+	async #recoverConversation(conversation: ConversationId, window: {since: string; until: string}): Promise<number> {
 		const seen = this.#seen.get(conversation) ?? 0;
 		const last = await this.#store.lastSeq(conversation);
 		if (last <= seen) {
@@ -516,9 +566,8 @@ export class RedisRouter implements Router {
 
 		const after = Math.max(seen, last - recoveryCap);
 		const page = await this.#store.history(conversation, {after, limit: recoveryCap});
-		const missed = page.messages.filter(message => message.ts >= since);
+		const missed = page.messages.filter(message => message.ts >= window.since && message.ts <= window.until);
 		if (missed.length === 0) {
-			this.#seen.set(conversation, Math.max(seen, last));
 			return 0;
 		}
 
@@ -538,7 +587,8 @@ export class RedisRouter implements Router {
 		}
 
 		for (const message of missed) {
-			this.#deliverMessage(header, message, undefined);
+			// The sending session got its reply: not the message again.
+			this.#deliverMessage(header, message, this.#own.get(message.msgid)?.sender);
 		}
 
 		return missed.length;

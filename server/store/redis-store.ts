@@ -5,7 +5,7 @@ import type {
 } from '../core/store.js';
 import {StoreUnavailableError} from '../core/store.js';
 import {redisKeys} from '../cluster/redis-keys.js';
-import {luaScript, type RedisLink, type RedisReply} from '../cluster/redis-link.js';
+import {hashEntries, luaScript, type RedisLink, type RedisReply} from '../cluster/redis-link.js';
 import {dmPair} from './state.js';
 
 /** Where the append script publishes a stored message: `[channel, header]` pairs (see server/cluster/redis-router.ts). */
@@ -261,13 +261,8 @@ export class RedisStore implements ChatStore {
 	}
 
 	async readMarkers(user: string): Promise<ReadonlyMap<ConversationId, number>> {
-		const flat = await this.#call<string[]>(['HGETALL', redisKeys.userRead(user)]);
-		const markers = new Map<ConversationId, number>();
-		for (let index = 0; index + 1 < flat.length; index += 2) {
-			markers.set(flat[index]!, Number(flat[index + 1]));
-		}
-
-		return markers;
+		const reply = await this.#call(['HGETALL', redisKeys.userRead(user)]);
+		return new Map(hashEntries(reply).map(([conversation, seq]) => [conversation, Number(seq)]));
 	}
 
 	async undelivered(user: string): Promise<readonly ChatMessage[]> {

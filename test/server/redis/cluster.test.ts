@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import type {ChatMessage, ServerEvent} from '../../../source/protocol/index.js';
-import {jsonCommand, loginJson, loginText, type LineSocket} from '../../helpers/line-socket.js';
+import {jsonCommand, LineSocket, loginJson, loginText} from '../../helpers/line-socket.js';
 import {clusterFixture} from '../../helpers/redis-cluster.js';
 import {redisServerAvailable, redisSkipReason} from '../../helpers/redis-server.js';
 import {testUsers, type TestServer} from '../../helpers/test-server.js';
@@ -100,7 +100,11 @@ describe.skipIf(!redisServerAvailable)('several nodes on one Redis', () => {
 		bob.destroy();
 		await jsonCommand(alice, '/msg bob m6');
 
-		const back = await json(first!, 'bob', {'@alice': 3});
+		const back = cluster.keep(await LineSocket.connect(first!.port));
+		back.sendJson({type: 'hello', protocol: 2, client: 'test'});
+		back.sendJson({type: 'login', id: 'login', user: 'bob', password: testUsers.bob, resume: {'@alice': 3}});
+		// The read marker set on the other node is there at login.
+		expect(await back.waitForEvent(event => event.type === 'login_ok')).toMatchObject({conversations: [{conversation: '@alice', last_seq: 6, read_seq: 3, unread: 3}, {conversation: '*'}]});
 		const resumed: ServerEvent[] = [];
 		for (;;) {
 			// eslint-disable-next-line no-await-in-loop
