@@ -26,6 +26,8 @@ function spawnPinned(core: number | undefined, args: readonly string[], stdio: P
 export type BenchServer = {
 	readonly pid: number;
 	readonly port: number;
+	/** With `irc`: the IRC listener's port. */
+	readonly ircPort: number | undefined;
 	/** SIGTERM and wait for the exit (SIGKILL after `timeoutMs`); resolves with the seconds it took and whether it had to be killed. */
 	stop(timeoutMs?: number): Promise<{seconds: number; killed: boolean}>;
 };
@@ -56,6 +58,8 @@ export type ServerOptions = {
 	data: string;
 	/** `--history-max` (the per-conversation cap; 0: none), when not the server's default. */
 	historyMax?: number;
+	/** Also `--irc-port 0`. */
+	irc?: boolean;
 };
 
 /** `natter serve` on a free port with the flood limit off (`--rate 0`) and no login queue bound, logs to `logFile`. */
@@ -67,19 +71,29 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
 		// bound, and a login clock that outlasts the queue (it runs while a check waits for a worker).
 		'--login-queue', '0', '--login-timeout', '120',
 		...(options.historyMax === undefined ? [] : ['--history-max', String(options.historyMax)]),
+		...(options.irc ? ['--irc-port', '0'] : []),
 	];
 	const child = spawnPinned(options.core, [...options.nodeArgs, ...server], ['ignore', 'pipe', logFd]);
 	closeSync(logFd);
 	const lines = createInterface({input: child.stdout!});
+	let ircPort: number | undefined;
 	const port = await new Promise<number>((resolve, reject) => {
 		const timer = setTimeout(() => {
 			reject(new Error('natter serve did not print its listening line within 20 s'));
 		}, 20_000);
+		let mainPort: number | undefined;
 		lines.on('line', line => {
-			const match = /^natter listening on (.+):(\d+)$/.exec(line);
-			if (match) {
+			const match = /^natter (irc )?listening on (.+):(\d+)$/.exec(line);
+			if (match?.[1]) {
+				ircPort = Number(match[3]);
+			} else if (match) {
+				mainPort = Number(match[3]);
+			}
+
+			// With --irc-port its line comes right after the first one.
+			if (mainPort !== undefined && (!options.irc || ircPort !== undefined)) {
 				clearTimeout(timer);
-				resolve(Number(match[2]));
+				resolve(mainPort);
 			}
 		});
 		child.on('exit', code => {
@@ -91,6 +105,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
 	return {
 		pid: child.pid!,
 		port,
+		ircPort,
 		async stop(timeoutMs = 60_000) {
 			const started = performance.now();
 			child.kill('SIGTERM');

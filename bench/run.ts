@@ -22,7 +22,9 @@ const help = `
 	Options
 	  --quick             each scenario briefly (about 5 minutes in all)
 	  --only LIST         comma-separated: fanout100, fanout1000, private, resume, history,
-	                      connect10k, loginStorm, tui
+	                      connect10k, loginStorm, ircFanout100, ircPrivate, tui
+	                      (the irc ones: the same fan-out 100 and private scenarios, every
+	                      client on --irc-port speaking IRC, as ngIRCd and InspIRCd are measured)
 	  --data WHICH        file, memory or both (default): the stores the fanout, private,
 	                      resume and history scenarios run with (connect10k and loginStorm run
 	                      with the file store, unless memory alone is asked for)
@@ -47,6 +49,8 @@ type Scenario = {
 	readonly comparesStores: boolean;
 	/** `--history-max` for its server (0: keep every message). */
 	readonly historyMax?: number;
+	/** Every client on the IRC listener (`--irc-port`), speaking IRC. */
+	readonly irc?: boolean;
 };
 
 const scenarios: readonly Scenario[] = [
@@ -60,6 +64,8 @@ const scenarios: readonly Scenario[] = [
 	{key: 'connect10k', scenario: 'connect', size: 10_000, comparesStores: false},
 	// Each cost-10 login is ~75 ms of bcrypt on the server's one core: quick mode storms with fewer.
 	{key: 'loginStorm', scenario: 'loginStorm', size: 500, quickSize: 150, comparesStores: false},
+	{key: 'ircFanout100', scenario: 'fanout', size: 100, comparesStores: true, irc: true},
+	{key: 'ircPrivate', scenario: 'private', size: 1000, comparesStores: true, irc: true},
 ];
 
 const {values: flags} = parseArgs({
@@ -204,6 +210,11 @@ for (const scenario of scenarios) {
 		continue;
 	}
 
+	if (relay && scenario.irc) {
+		skipped.push(`${scenario.key} (the relay speaks no IRC)`);
+		continue;
+	}
+
 	const size = flags.quick ? scenario.quickSize ?? scenario.size : scenario.size;
 	const stores: StoreKind[] = relay ? ['memory'] : storesFor(dataChoice, scenario.comparesStores);
 	runs[scenario.key] = {};
@@ -224,6 +235,7 @@ for (const scenario of scenarios) {
 			server = await startServer({
 				usersFile, logFile: log, core: serverCore, nodeArgs: flags['server-node-arg'], relay, data: dataFile ?? ':memory:',
 				...(scenario.historyMax === undefined ? {} : {historyMax: scenario.historyMax}),
+				...(scenario.irc ? {irc: true} : {}),
 			});
 			load = startLoadGenerator(loadCore, flags['load-node-arg']);
 			// eslint-disable-next-line no-await-in-loop
@@ -231,6 +243,7 @@ for (const scenario of scenarios) {
 				scenario: scenario.scenario,
 				name,
 				port: server.port,
+				...(scenario.irc && server.ircPort !== undefined ? {ircPort: server.ircPort} : {}),
 				serverPid: server.pid,
 				quick: flags.quick,
 				size: scenario.scenario === 'history' && historySize !== undefined ? historySize : size,

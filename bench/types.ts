@@ -3,6 +3,8 @@ export type ScenarioSpec = {
 	readonly scenario: 'fanout' | 'private' | 'connect' | 'loginStorm' | 'resume' | 'history';
 	readonly name: string;
 	readonly port: number;
+	/** fanout and private over IRC: the server's IRC port (the clients register there and speak IRC). */
+	readonly ircPort?: number;
 	readonly serverPid: number;
 	readonly quick: boolean;
 	/** Bench users are `${userPrefix}${index}` with `password` (cost-4 hashes). */

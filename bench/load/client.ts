@@ -33,6 +33,9 @@ export class BenchClient {
 	readonly #waiters = new Map<string, Waiter>();
 	#nextId = 1;
 	#scanner: TokenScanner | undefined;
+	/** IRC mode: setup waits for numerics (376, 366) instead of JSON replies, and a PONG now and then keeps the server's ping at bay. */
+	#irc = false;
+	#keepAlive: NodeJS.Timeout | undefined;
 
 	private constructor(port: number, index: number) {
 		this.#index = index;
@@ -47,6 +50,7 @@ export class BenchClient {
 		socket.on('error', () => {});
 		socket.on('close', () => {
 			this.closed = true;
+			clearInterval(this.#keepAlive);
 			const error = new Error(this.byeReason ? `closed by the server: ${this.byeReason}` : 'connection closed');
 			for (const waiter of this.#waiters.values()) {
 				waiter.reject(error);
@@ -67,6 +71,30 @@ export class BenchClient {
 		}
 
 		return client;
+	}
+
+	/** Connect to the IRC port and register (PASS, NICK, USER); resolves after the MOTD's end (376). */
+	static async openIrc(options: {port: number; index: number; user: string; password: string}): Promise<BenchClient> {
+		const client = new BenchClient(options.port, options.index);
+		client.#irc = true;
+		const reply = await client.#ask('376', {}, `PASS ${options.password}\r\nNICK ${options.user}\r\nUSER ${options.user} 0 * :${options.user}\r\n`);
+		if (reply.type !== 'ok') {
+			client.destroy();
+			throw new Error(`IRC registration of ${options.user} failed: ${reply.message ?? reply.type}`);
+		}
+
+		// The server pings a client silent for 90 s and drops it 90 s later; a receiver that only counts never speaks.
+		client.#keepAlive = setInterval(() => {
+			client.write('PONG :irc.natter\r\n');
+		}, 30_000);
+		client.#keepAlive.unref();
+		return client;
+	}
+
+	/** IRC (setup mode only): sends `line` and resolves at the line whose numeric is `until`, or with an error reply at an error numeric. */
+	async ircRequest(line: string, until: string): Promise<Reply> {
+		this.setup();
+		return this.#ask(until, {}, `${line}\r\n`);
 	}
 
 	get index(): number {
@@ -117,7 +145,7 @@ export class BenchClient {
 
 		return new Promise<Reply>((resolve, reject) => {
 			this.#waiters.set(id, {resolve, reject});
-			this.#socket.write(`${before}${JSON.stringify({...request, id})}\n`);
+			this.#socket.write(this.#irc ? before : `${before}${JSON.stringify({...request, id})}\n`);
 		});
 	}
 
@@ -132,6 +160,11 @@ export class BenchClient {
 	/** The framer copies what it keeps, so the shared read buffer may be reused after this. */
 	#onSetupData(chunk: Buffer): void {
 		for (const frame of this.#framer!.push(chunk)) {
+			if (this.#irc && frame.kind === 'line') {
+				this.#onIrcLine(frame.text);
+				continue;
+			}
+
 			if (frame.kind !== 'line' || !frame.text.startsWith('{')) {
 				continue;
 			}
@@ -158,6 +191,25 @@ export class BenchClient {
 		}
 	}
 
+	/** A numeric some request waits for resolves it; an error numeric (4xx, 5xx) or ERROR resolves every waiter with an error. */
+	#onIrcLine(line: string): void {
+		const code = line.split(' ', 2)[1] ?? '';
+		const waiter = this.#waiters.get(code);
+		if (waiter) {
+			this.#waiters.delete(code);
+			waiter.resolve({type: 'ok'});
+			return;
+		}
+
+		if (line.startsWith('ERROR') || /^[45]\d\d$/.test(code)) {
+			for (const pending of this.#waiters.values()) {
+				pending.resolve({type: 'error', message: line});
+			}
+
+			this.#waiters.clear();
+		}
+	}
+
 	#onCountData(chunk: Buffer): void {
 		this.#scanner!.push(chunk, nowMicros());
 	}
@@ -170,6 +222,8 @@ export async function openClients(options: {
 	name: (index: number) => string;
 	password: string;
 	concurrency: number;
+	/** Register over IRC (this is the IRC port) instead of logging in over JSON. */
+	irc?: boolean;
 	/** Called as each client is logged in, before the next login starts. */
 	onOpen?: (client: BenchClient) => void;
 }): Promise<BenchClient[]> {
@@ -178,8 +232,9 @@ export async function openClients(options: {
 	const worker = async () => {
 		while (next < options.count) {
 			const index = next++;
+			const login = {port: options.port, index, user: options.name(index), password: options.password};
 			// eslint-disable-next-line no-await-in-loop
-			const client = await BenchClient.open({port: options.port, index, user: options.name(index), password: options.password});
+			const client = await (options.irc ? BenchClient.openIrc(login) : BenchClient.open(login));
 			clients[index] = client;
 			options.onOpen?.(client);
 		}

@@ -32,7 +32,7 @@ export function ladderPlan(spec: ScenarioSpec, rates: {readonly quick: readonly 
 		stepSeconds: spec.quick ? 1.5 : 5,
 		refine: spec.rates ? 0 : (spec.quick ? 1 : 3),
 		serverPid: spec.serverPid,
-		serverPort: spec.port,
+		serverPort: spec.ircPort ?? spec.port,
 	};
 }
 

@@ -7,10 +7,11 @@ import {Pacer} from './pacer.js';
 const fullRates = [20e3, 40e3, 60e3, 80e3, 100e3, 130e3, 160e3, 200e3, 250e3, 300e3, 400e3];
 const quickRates = [25e3, 50e3, 100e3, 130e3, 180e3, 250e3, 350e3];
 
-/** `size` clients; each message goes from a random client to another random one. */
+/** `size` clients; each message goes from a random client to another random one (over IRC when the spec names the IRC port). */
 export async function runPrivate(spec: ScenarioSpec, progress: (text: string) => void): Promise<LadderResult> {
 	const n = spec.size;
-	const clients = await openClients({port: spec.port, count: n, name: index => `${spec.userPrefix}${index}`, password: spec.password, concurrency: 64});
+	const irc = spec.ircPort !== undefined;
+	const clients = await openClients({port: spec.ircPort ?? spec.port, count: n, name: index => `${spec.userPrefix}${index}`, password: spec.password, concurrency: 64, irc});
 	progress(`${spec.name}: ${n} clients logged in`);
 	// Sequence numbers per (sender, recipient) pair, so each recipient sees 0, 1, 2… from each sender.
 	const sequences = new Int32Array(n * n);
@@ -29,7 +30,8 @@ export async function runPrivate(spec: ScenarioSpec, progress: (text: string) =>
 				touched.push(sender);
 			}
 
-			batches[sender] += `{"type":"command","line":"/msg ${spec.userPrefix}${recipient} ${encodeToken(sender, sequences[(sender * n) + recipient]!++, now)}"}\n`;
+			const token = encodeToken(sender, sequences[(sender * n) + recipient]!++, now);
+			batches[sender] += irc ? `PRIVMSG ${spec.userPrefix}${recipient} :${token}\r\n` : `{"type":"command","line":"/msg ${spec.userPrefix}${recipient} ${token}"}\n`;
 		}
 
 		for (const sender of touched) {
