@@ -24,8 +24,13 @@ export function hashEntries(reply: RedisReply): Array<[string, string]> {
 
 export type LuaScript = {readonly source: string; readonly sha: string};
 
+/** Every script made, loaded into Redis on connect and after each reconnect (so EVALSHA finds them and calls keep their order). */
+const scripts: LuaScript[] = [];
+
 export function luaScript(source: string): LuaScript {
-	return {source, sha: createHash('sha1').update(source).digest('hex')};
+	const script = {source, sha: createHash('sha1').update(source).digest('hex')};
+	scripts.push(script);
+	return script;
 }
 
 /** Reconnect delays: 50 ms doubling to 2 s, with jitter so that nodes do not reconnect in lockstep. */
@@ -51,6 +56,7 @@ export class RedisLink {
 		const link = new RedisLink(url, logger);
 		try {
 			await Promise.all([link.#command.connect(), link.#subscriber.connect()]);
+			await link.#loadScripts();
 		} catch (error) {
 			link.#closing = true;
 			link.#command.destroy();
@@ -144,6 +150,10 @@ export class RedisLink {
 		}));
 	}
 
+	async #loadScripts(): Promise<void> {
+		await Promise.all(scripts.map(async script => this.#command.sendCommand(['SCRIPT', 'LOAD', script.source])));
+	}
+
 	#down(connection: string, error: unknown): void {
 		if (this.#closing || !this.#connected) {
 			return;
@@ -162,6 +172,8 @@ export class RedisLink {
 
 		const since = this.#downSince;
 		this.#downSince = undefined;
+		// A restarted Redis has forgotten them; until they are back a call falls back to EVAL.
+		this.#loadScripts().catch(() => {});
 		this.#logger.log('info', 'redis_up', {url: redactUrl(this.#url), connection, down_ms: Date.now() - since});
 		for (const listener of this.#reconnectListeners) {
 			listener(since);

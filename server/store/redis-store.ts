@@ -84,6 +84,41 @@ end
 return removed
 `);
 
+/**
+Forgets a user in one step (so it takes effect in call order with the writes around it): leaves
+their groups (an emptied group goes with its stream), drops their DM streams for both partners with
+the partners' waiting messages of them, and deletes their own keys. It reaches keys it finds on the
+way (the names follow server/cluster/redis-keys.ts), so on a Redis Cluster it would have to be split.
+ARGV: the user.
+*/
+const forgetUserScript = luaScript(`
+local user = ARGV[1]
+local function key(kind, name) return 'natter:user:{' .. name .. '}:' .. kind end
+for _, group in ipairs(redis.call('SMEMBERS', key('groups', user))) do
+	local members = 'natter:{#' .. group .. '}:members'
+	redis.call('SREM', members, user)
+	if redis.call('SCARD', members) == 0 then
+		redis.call('SREM', 'natter:groups', group)
+		redis.call('DEL', 'natter:{#' .. group .. '}:log')
+	end
+end
+for _, conversation in ipairs(redis.call('ZRANGE', key('dms', user), 0, -1)) do
+	local comma = string.find(conversation, ',', 1, true)
+	local first = string.sub(conversation, 2, comma - 1)
+	local partner = first == user and string.sub(conversation, comma + 1) or first
+	redis.call('DEL', 'natter:{' .. conversation .. '}:log')
+	redis.call('ZREM', key('dms', partner), conversation)
+	local mailbox = key('mailbox', partner)
+	for _, entry in ipairs(redis.call('LRANGE', mailbox, 0, -1)) do
+		local a = string.find(entry, '\\n', 1, true)
+		local b = string.find(entry, '\\n', a + 1, true)
+		if string.sub(entry, a + 1, b - 1) == conversation then redis.call('LREM', mailbox, 1, entry) end
+	end
+end
+redis.call('DEL', key('dms', user), key('read', user), key('mailbox', user), key('groups', user))
+return 1
+`);
+
 export type RedisStoreOptions = {
 	/** Each conversation's stream is cut to about this many messages (XADD MAXLEN ~); 0: unbounded. */
 	readonly historyMax: number;
@@ -118,6 +153,8 @@ export class RedisStore implements ChatStore {
 	/** The member sets this node read last: the group handler reads them right before it appends, so routing needs no second read. */
 	readonly #members = new Map<string, ReadonlySet<string>>();
 	#closed = false;
+	/** Microseconds-ish, strictly increasing on this node: orders DM partners by their last message. */
+	#clock = 0;
 	readonly #onClose: Array<() => Promise<void>> = [];
 
 	constructor(link: RedisLink, options: RedisStoreOptions) {
@@ -202,7 +239,8 @@ export class RedisStore implements ChatStore {
 		const pair = dmPair(conversation);
 		const listed: Array<Promise<unknown>> = [];
 		if (pair) {
-			const score = String(Date.now());
+			this.#clock = Math.max(this.#clock + 1, Date.now() * 1000);
+			const score = String(this.#clock);
 			listed.push(this.#call(['ZADD', redisKeys.userDms(pair[0]), score, conversation]));
 			if (pair[1] !== pair[0]) {
 				listed.push(this.#call(['ZADD', redisKeys.userDms(pair[1]), score, conversation]));
@@ -281,27 +319,8 @@ export class RedisStore implements ChatStore {
 	}
 
 	async forgetUser(user: string): Promise<void> {
-		for (const group of await this.groupsOf(user)) {
-			// eslint-disable-next-line no-await-in-loop
-			await this.removeMember(group, user);
-		}
-
-		const conversations = await this.#call<string[]>(['ZRANGE', redisKeys.userDms(user), '0', '-1']);
-		for (const conversation of conversations) {
-			const pair = dmPair(conversation) ?? [user, user];
-			const partner = pair[0] === user ? pair[1] : pair[0];
-			// eslint-disable-next-line no-await-in-loop
-			const waiting = await this.#call<string[]>(['LRANGE', redisKeys.mailbox(partner), '0', '-1']);
-			const stale = waiting.filter(entry => entry.split('\n', 2)[1] === conversation);
-			// eslint-disable-next-line no-await-in-loop
-			await Promise.all([
-				this.#call(['DEL', redisKeys.log(conversation)]),
-				this.#call(['ZREM', redisKeys.userDms(partner), conversation]),
-				...stale.map(async entry => this.#call(['LREM', redisKeys.mailbox(partner), '1', entry])),
-			]);
-		}
-
-		await this.#call(['DEL', redisKeys.userDms(user), redisKeys.userRead(user), redisKeys.mailbox(user), redisKeys.userGroups(user)]);
+		this.#members.clear();
+		await this.#run(forgetUserScript, [], [user]);
 	}
 
 	async close(): Promise<void> {
