@@ -43,6 +43,8 @@ export async function run(argv: string[]): Promise<number> {
 		importMeta: import.meta,
 		argv,
 		allowUnknownFlags: false,
+		// An absent --bell/--no-bell leaves the config file's choice.
+		booleanDefault: undefined,
 		flags: {
 			host: {type: 'string'},
 			port: {type: 'string'},

@@ -1,10 +1,11 @@
 import {spawnSync} from 'node:child_process';
 import process from 'node:process';
 import {existsSync} from 'node:fs';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import stringWidth from 'string-width';
 import {afterAll, beforeAll, expect, test} from 'vitest';
 import {ChatConnection} from '../../source/client/connection.js';
 import {startServer, type NatterServer} from '../../server/index.js';
@@ -156,6 +157,100 @@ test.skipIf(!hasTmux)('natter connect in a real terminal (tmux): log in, group m
 	expect(at('── new messages ──')).toBeLessThan(at('bob: while you were away'));
 	press('C-c');
 	await waitForPane(screen => screen.includes('natter exited with 0'), 'natter to exit again');
+});
+
+test.skipIf(!hasTmux)('natter connect at 80x24 (tmux): Ctrl+A/Ctrl+K/Ctrl+W editing, a 45-line bracketed paste delivered whole under flood control, emoji that keep the frame at 24 lines, a bell on a DM', async () => {
+	// Its own server with the default flood control (a burst of 30 lines, then 10 a second).
+	const paced = await startServer({host: '127.0.0.1', port: 0, usersFile, data: ':memory:'});
+	const peer = await ChatConnection.open({...paced.address, user: 'bob', password: 'builder'});
+	const raw = path.join(await mkdtemp(path.join(tmpdir(), 'natter-raw-')), 'pane.raw');
+	try {
+		expect((await peer.request('/join paste')).type).toBe('ok');
+		tmux(
+			'new-session', '-d', '-s', 'habits', '-x', '80', '-y', '24', '-c', root,
+			`node ${JSON.stringify(cli)} connect --host 127.0.0.1 --port ${paced.address.port} --user alice; echo "natter exited with $?"; sleep 600`,
+		);
+		// Every byte natter writes, to find the bell among them.
+		tmux('pipe-pane', '-t', 'habits', `cat >> ${JSON.stringify(raw)}`);
+		const habitsPane = () => tmux('capture-pane', '-p', '-t', 'habits');
+		const waitForHabits = async (predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000) => {
+			const started = Date.now();
+			while (!predicate(habitsPane())) {
+				if (Date.now() - started > timeoutMs) {
+					throw new Error(`timed out waiting for ${what}; the pane shows:\n${habitsPane()}`);
+				}
+
+				// eslint-disable-next-line no-await-in-loop
+				await new Promise(resolve => {
+					setTimeout(resolve, 50);
+				});
+			}
+
+			return habitsPane();
+		};
+
+		const typeHere = (text: string) => tmux('send-keys', '-t', 'habits', '-l', text);
+		const pressHere = (...keys: string[]) => tmux('send-keys', '-t', 'habits', ...keys);
+		await waitForHabits(screen => screen.includes('Password:'), 'the login screen');
+		typeHere('wonderland');
+		pressHere('Enter');
+		await waitForHabits(screen => screen.includes('● online'), 'the chat screen');
+		typeHere('/join #paste');
+		pressHere('Enter');
+		await waitForHabits(screen => screen.includes('#paste ›'), 'the group open');
+
+		typeHere('say something else');
+		pressHere('C-a', 'C-k');
+		typeHere('hi there oops');
+		pressHere('C-w', 'C-a');
+		typeHere('>> ');
+		await waitForHabits(screen => screen.includes('#paste › >> hi there'), 'the edited line');
+		const edited = nextEvent(peer, event => event.type === 'group_msg' && event.from === 'alice');
+		pressHere('Enter');
+		expect(await edited).toMatchObject({text: '>> hi there '});
+
+		const pasted = Array.from({length: 45}, (_, index) => `log line ${index + 1}`);
+		const received: string[] = [];
+		peer.on('event', event => {
+			if (event.type === 'group_msg' && event.text.startsWith('log line')) {
+				received.push(event.text);
+			}
+		});
+		const buffer = path.join(path.dirname(raw), 'paste.txt');
+		await writeFile(buffer, `${pasted.join('\n')}\n`);
+		tmux('load-buffer', '-b', 'natter', buffer);
+		tmux('paste-buffer', '-p', '-b', 'natter', '-t', 'habits');
+		await waitForHabits(screen => screen.includes('45 pasted lines'), 'the paste waiting for Enter');
+		pressHere('Enter');
+		await waitForHabits(() => received.length === 45, 'all 45 lines at the peer', 20_000);
+		expect(received).toEqual(pasted);
+
+		for (let index = 0; index < 6; index++) {
+			// eslint-disable-next-line no-await-in-loop
+			await peer.request(`/group_msg paste family 👨‍👩‍👧 thumbs 👍🏽 ${'👍🏽'.repeat(index * 8)} #${index}`);
+		}
+
+		const emoji = await waitForHabits(screen => screen.includes('#5'), 'the emoji messages');
+		const rows = emoji.split('\n');
+		expect(rows[0]).toMatch(/^natter alice@.*● online/);
+		expect(rows[22]?.startsWith('╰')).toBe(true);
+		expect(rows.filter(row => row !== '')).toHaveLength(23);
+		expect(rows.every(row => stringWidth(row) <= 80)).toBe(true);
+
+		await peer.request('/msg alice alice, a word');
+		await waitForHabits(screen => /@ bob +@?1/.test(screen), 'the DM in the list');
+		// A bell: a BEL byte that does not end an OSC sequence (the title's); the pipe to the file may lag the screen.
+		const bellWritten = async () => (await readFile(raw, 'utf8')).replaceAll(/\u001B\][^\u0007]*\u0007/g, '').includes('\u0007');
+		await expect.poll(bellWritten, {timeout: 5000}).toBe(true);
+		expect(await readFile(raw, 'utf8')).toMatch(/\u001B\]2;natter \(\d+\) alice@/);
+		pressHere('C-c');
+		await waitForHabits(screen => screen.includes('natter exited with 0'), 'natter to exit');
+	} finally {
+		spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'habits']);
+		await peer.close();
+		await paced.close();
+		await rm(path.dirname(raw), {recursive: true, force: true});
+	}
 });
 
 test.skipIf(!hasTmux)('natter demo: every panel filled, natterbot answers in the DM, Ctrl+C leaves with exit code 0; the next run shows the earlier conversation', async () => {

@@ -79,6 +79,8 @@ describe('login screen', () => {
 		const failed = await screen.waitFor(frame => frame.includes('invalid username or password'), 'the login error');
 		expect(failed).toContain('Password:');
 		expect(failed).not.toContain('nope');
+		// Each try is a new connection: the server's per-connection count would not be true here.
+		expect(failed).not.toContain('attempts left');
 		await screen.submit('wonderland');
 		const chat = await screen.waitFor(frame => frame.includes('alice@127.0.0.1'), 'the chat screen');
 		expect(chat).toContain('All (broadcasts)');
