@@ -56,6 +56,8 @@ export type ServerOptions = {
 	relay: boolean;
 	/** `--data`: a SQLite file or `:memory:`. */
 	data: string;
+	/** `--redis URL` instead of `--data`: a node of a cluster. */
+	redis?: string;
 	/** `--history-max` (the per-conversation cap; 0: none), when not the server's default. */
 	historyMax?: number;
 	/** Also `--irc-port 0`. */
@@ -66,7 +68,7 @@ export type ServerOptions = {
 export async function startServer(options: ServerOptions): Promise<BenchServer> {
 	const logFd = openSync(options.logFile, 'a');
 	const server = options.relay ? [relayPath] : [
-		cliPath, 'serve', '--host', '127.0.0.1', '--port', '0', '--users', options.usersFile, '--rate', '0', '--log-format', 'json', '--data', options.data,
+		cliPath, 'serve', '--host', '127.0.0.1', '--port', '0', '--users', options.usersFile, '--rate', '0', '--log-format', 'json', ...(options.redis ? ['--redis', options.redis] : ['--data', options.data]),
 		// The login storm sends 500 cost-10 logins at once to one bcrypt worker (~37 s of checks): no queue
 		// bound, and a login clock that outlasts the queue (it runs while a check waits for a worker).
 		'--login-queue', '0', '--login-timeout', '120',

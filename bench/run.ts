@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import {parseArgs} from 'node:util';
+import {type ClusterBenchOutcome, runClusterBench} from './cluster.js';
 import {type LoadGenerator, startLoadGenerator, startServer, type BenchServer} from './processes.js';
 import {comparisonRows, resultFigures, resultLines, type RunOutcome, storeLine, type StoreRunFigures} from './report.js';
 import {comparisonTable, dataFileBytes, parseDataChoice, parseStopped, ratio, type StoreKind, storesFor} from './store-figures.js';
@@ -22,7 +23,9 @@ const help = `
 	Options
 	  --quick             each scenario briefly (about 5 minutes in all)
 	  --only LIST         comma-separated: fanout100, fanout1000, private, resume, history,
-	                      connect10k, loginStorm, ircFanout100, ircPrivate, tui
+	                      connect10k, loginStorm, ircFanout100, ircPrivate, tui, cluster2
+	                      (cluster2: fan-out 100 on one node, then on two natter serve --redis
+	                      nodes sharing a redis-server the bench starts; needs redis-server)
 	                      (the irc ones: the same fan-out 100 and private scenarios, every
 	                      client on --irc-port speaking IRC, as ngIRCd and InspIRCd are measured)
 	  --data WHICH        file, memory or both (default): the stores the fanout, private,
@@ -102,7 +105,7 @@ if (historySize !== undefined && !(Number.isInteger(historySize) && historySize 
 }
 
 const only = flags.only?.split(',').map(word => word.trim()).filter(Boolean);
-const known = new Set([...scenarios.map(scenario => scenario.key), 'tui']);
+const known = new Set([...scenarios.map(scenario => scenario.key), 'tui', 'cluster2']);
 for (const key of only ?? []) {
 	if (!known.has(key)) {
 		console.error(`unknown scenario "${key}"; known: ${[...known].join(', ')}`);
@@ -297,6 +300,13 @@ if (wanted('tui')) {
 	}
 }
 
+let cluster: ClusterBenchOutcome | undefined;
+if (wanted('cluster2') && !relay) {
+	cluster = await runClusterBench({
+		usersFile, directory, quick: flags.quick, serverCore, loadCore, nodeArgs: flags['server-node-arg'], loadNodeArgs: flags['load-node-arg'], progress, ...(rates ? {rates} : {}),
+	});
+}
+
 const lines: string[] = [
 	'',
 	`${relay ? 'BASELINE RELAY (bench/relay-server.ts, not natter)' : 'natter'} bench, ${flags.quick ? 'quick' : 'full'} mode, ${new Date().toISOString()}, node ${process.version}, ${os.availableParallelism()} cores`,
@@ -359,6 +369,11 @@ for (const [key, byStore] of Object.entries(runs)) {
 const comparison = comparisonRows(runs);
 if (comparison.length > 0 && !relay) {
 	lines.push('Durable store: --data FILE (a temporary SQLite file) vs --data :memory:', ...comparisonTable(comparison), '');
+}
+
+if (cluster) {
+	lines.push(...cluster.lines);
+	figures.cluster2 = cluster.figures;
 }
 
 if (skipped.length > 0) {

@@ -19,6 +19,10 @@ export type ScenarioSpec = {
 	readonly rates?: readonly number[];
 	/** The server's `--data` file (absent for `:memory:`): the load generator measures its size after a fill. */
 	readonly dataFile?: string;
+	/** fanout on several nodes (`natter serve --redis`): client i logs in on ports[i % ports.length] (`port` is the first). */
+	readonly ports?: readonly number[];
+	/** Other server-side processes (the other nodes, redis-server) whose CPU counts as the server's. */
+	readonly clusterPids?: readonly number[];
 };
 
 export type LadderStep = {

@@ -218,6 +218,8 @@ export class BenchClient {
 /** Open `count` logged-in clients, `concurrency` logins in flight at a time. */
 export async function openClients(options: {
 	port: number;
+	/** Spread the clients over these ports (client i on ports[i % length]) instead of `port`. */
+	ports?: readonly number[];
 	count: number;
 	name: (index: number) => string;
 	password: string;
@@ -232,7 +234,7 @@ export async function openClients(options: {
 	const worker = async () => {
 		while (next < options.count) {
 			const index = next++;
-			const login = {port: options.port, index, user: options.name(index), password: options.password};
+			const login = {port: options.ports?.[index % options.ports.length] ?? options.port, index, user: options.name(index), password: options.password};
 			// eslint-disable-next-line no-await-in-loop
 			const client = await (options.irc ? BenchClient.openIrc(login) : BenchClient.open(login));
 			clients[index] = client;

@@ -10,7 +10,7 @@ const quickRates = [500e3, 1e6, 2e6, 3e6, 4e6, 6e6, 8e6, 10e6];
 /** `size` members in one group, 4 of them sending, on a rising rate ladder (over IRC when the spec names the IRC port). */
 export async function runFanout(spec: ScenarioSpec, progress: (text: string) => void): Promise<LadderResult> {
 	const irc = spec.ircPort !== undefined;
-	const clients = await openGroup({port: spec.ircPort ?? spec.port, members: spec.size, userName: index => `${spec.userPrefix}${index}`, password: spec.password, group: 'bench', irc});
+	const clients = await openGroup({port: spec.ircPort ?? spec.port, ...(spec.ports ? {ports: spec.ports} : {}), members: spec.size, userName: index => `${spec.userPrefix}${index}`, password: spec.password, group: 'bench', irc});
 	progress(`${spec.name}: ${spec.size} members logged in and joined`);
 	return runLadder({
 		name: spec.name,

@@ -3,8 +3,8 @@ import {type BenchClient, forEachLimited, openClients} from './client.js';
 import type {SendBatch} from './pacer.js';
 
 /** Log `members` users in and put them all in `group`; the first creates it (over IRC, JOIN creates it). */
-export async function openGroup(options: {port: number; members: number; userName: (index: number) => string; password: string; group: string; irc?: boolean}): Promise<BenchClient[]> {
-	const clients = await openClients({port: options.port, count: options.members, name: options.userName, password: options.password, concurrency: 64, irc: options.irc === true});
+export async function openGroup(options: {port: number; ports?: readonly number[]; members: number; userName: (index: number) => string; password: string; group: string; irc?: boolean}): Promise<BenchClient[]> {
+	const clients = await openClients({port: options.port, ...(options.ports ? {ports: options.ports} : {}), count: options.members, name: options.userName, password: options.password, concurrency: 64, irc: options.irc === true});
 	if (options.irc) {
 		await forEachLimited(clients, 64, async client => {
 			const joined = await client.ircRequest(`JOIN #${options.group}`, '366');

@@ -20,18 +20,21 @@ export type LadderOptions = {
 	/** Bisection steps between the last pass and the first failure. */
 	readonly refine: number;
 	readonly serverPid: number;
+	/** More server-side processes (other nodes, redis-server): their CPU is added to the server's. */
+	readonly clusterPids?: readonly number[];
 	readonly serverPort: number;
 	readonly dropped: () => number;
 	readonly progress: (text: string) => void;
 };
 
 /** How a scenario's ladder runs: its own rates (or the spec's fixed ones, not refined), step length, and the server to watch. */
-export function ladderPlan(spec: ScenarioSpec, rates: {readonly quick: readonly number[]; readonly full: readonly number[]}): Pick<LadderOptions, 'rates' | 'stepSeconds' | 'refine' | 'serverPid' | 'serverPort'> {
+export function ladderPlan(spec: ScenarioSpec, rates: {readonly quick: readonly number[]; readonly full: readonly number[]}): Pick<LadderOptions, 'rates' | 'stepSeconds' | 'refine' | 'serverPid' | 'clusterPids' | 'serverPort'> {
 	return {
 		rates: spec.rates ?? (spec.quick ? rates.quick : rates.full),
 		stepSeconds: spec.quick ? 1.5 : 5,
 		refine: spec.rates ? 0 : (spec.quick ? 1 : 3),
 		serverPid: spec.serverPid,
+		...(spec.clusterPids ? {clusterPids: spec.clusterPids} : {}),
 		serverPort: spec.ircPort ?? spec.port,
 	};
 }
@@ -76,7 +79,15 @@ then bisect between the last good step and the first bad one. The knee is the be
 export async function runLadder(options: LadderOptions): Promise<LadderResult> {
 	const {counter, pacer} = options;
 	const loadMeter = new CpuMeter(ownCpuSeconds);
-	const serverMeter = new CpuMeter(() => readCpuSeconds(options.serverPid));
+	const serverMeter = new CpuMeter(() => {
+		let seconds = readCpuSeconds(options.serverPid);
+		for (const pid of options.clusterPids ?? []) {
+			const more = readCpuSeconds(pid);
+			seconds = seconds === undefined || more === undefined ? undefined : seconds + more;
+		}
+
+		return seconds;
+	});
 	const machineMeter = new CpuMeter(readMachineBusySeconds);
 	/** Deliveries still missing after earlier steps drained, so a step is charged only its own loss. */
 	let shortfall = 0;
