@@ -13,7 +13,8 @@ function describe(state: SessionState): ChatAction {
 
 		case 'reconnecting': {
 			const seconds = (state.retryInMs / 1000).toFixed(state.retryInMs < 1000 ? 1 : 0);
-			return {type: 'connection', state: 'reconnecting', detail: `${state.reason}; retry ${state.attempt} in ${seconds} s`};
+			// The countdown first: a narrow status line shortens the reason, not the retry.
+			return {type: 'connection', state: 'reconnecting', detail: `retry ${state.attempt} in ${seconds} s: ${state.reason}`};
 		}
 
 		case 'offline': {

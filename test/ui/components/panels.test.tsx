@@ -1,8 +1,10 @@
 import {act} from 'react';
+import stringWidth from 'string-width';
 import {afterEach, describe, expect, test} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {ConversationPanel} from '../../../source/ui/components/ConversationPanel.js';
 import {InputPanel} from '../../../source/ui/components/InputPanel.js';
+import {StatusBar} from '../../../source/ui/components/StatusBar.js';
 import {conversationTitle, MessagePanel, topHint, visibleLines} from '../../../source/ui/components/MessagePanel.js';
 import {emptyConversation} from '../../../source/ui/state/conversations.js';
 import type {Conversation, Line, MessageLine} from '../../../source/ui/state/types.js';
@@ -137,5 +139,37 @@ describe('InputPanel', () => {
 		expect(rows[1]).toContain('#dev › ');
 		expect(rows[1]).toContain('aaa the end');
 		expect(rows.every(row => row.length <= 60)).toBe(true);
+	});
+});
+
+describe('StatusBar', () => {
+	test('too narrow for everything, it drops the lag and the keys and shortens the reason, keeping the state and the retry countdown', () => {
+		const frame = renderScreen(<StatusBar user="alice" server="chat.example.org:12345" connection="reconnecting" detail="retry 3 in 4 s: connection refused by the server at chat.example.org" lagMs={3} width={50}/>).frame();
+		const row = frame.split('\n')[0]!;
+		expect(row).toContain('● reconnecting (retry 3 in 4 s');
+		expect(row).toContain('…');
+		expect(row).not.toContain('lag');
+		expect(stringWidth(row)).toBeLessThanOrEqual(50);
+	});
+
+	test('counts unread messages when it is given them (the list is hidden)', () => {
+		const frame = renderScreen(<StatusBar user="alice" server="127.0.0.1:1" connection="online" detail="" lagMs={undefined} width={45} unread={{unread: 4, mentions: 1}}/>).frame();
+		expect(frame).toContain('4 unread (1 @you)');
+		expect(frame).toContain('● online');
+	});
+});
+
+describe('MessagePanel wrapping', () => {
+	test('a long message wraps at spaces, its rows indented under the text, none starting with a space; /help lines keep their indent', () => {
+		const long = message('bob', 'the quick brown fox jumps over the lazy dog and keeps on running far away');
+		const help = {kind: 'info', key: key++, text: 'TUI keys:\n  Ctrl+N / Ctrl+P       next / previous conversation; Alt+1..9 the first to ninth'} as const;
+		const frame = renderScreen(<Panel conversation={withLines(emptyConversation('#x', 'group', 'x'), [long, help])} width={44} height={14}/>).frame();
+		const rows = frame.split('\n').map(row => row.slice(2, -2));
+		const first = rows.findIndex(row => row.includes('bob: the quick'));
+		expect(rows[first + 1]).toMatch(/^ {11}\S/);
+		expect(rows[first + 2]).toMatch(/^ {11}\S/);
+		const keysRow = rows.findIndex(row => row.includes('Ctrl+N / Ctrl+P'));
+		expect(rows[keysRow]).toMatch(/^ {4}Ctrl\+N/);
+		expect(rows[keysRow + 1]).toMatch(/^ {6}\S/);
 	});
 });
