@@ -31,7 +31,14 @@ Redis cannot be reached (natter serve then exits 1).
 */
 export async function openRedisEngine(options: RedisEngineOptions): Promise<RedisEngine> {
 	const link = await RedisLink.open(options.url, options.logger);
-	const store = new RedisStore(link, {historyMax: options.historyMax});
+	let store: RedisStore;
+	try {
+		store = await RedisStore.open(link, {historyMax: options.historyMax});
+	} catch (error) {
+		await link.close();
+		throw error;
+	}
+
 	const node = `${hostname().replaceAll(/[^\w.-]/g, '').slice(0, 32)}-${process.pid}-${randomBytes(3).toString('hex')}`;
 	const presenceTtlMs = options.presenceTtlMs ?? DEFAULT_PRESENCE_TTL_MS;
 	const router = new RedisRouter({link, store, node, presenceTtlMs, logger: options.logger});

@@ -35,4 +35,6 @@ export const redisChannels = {
 	all: 'natter:all',
 	/** `<node> <user> <sessions>` whenever a node's session count of a user changes. */
 	presence: 'natter:presence',
+	/** A group whose members changed (`*`: any may have): every node drops its copy of the member set. */
+	members: 'natter:members',
 } as const;

@@ -4,7 +4,7 @@ import type {
 	MessageDraft,
 } from '../core/store.js';
 import {StoreUnavailableError} from '../core/store.js';
-import {redisKeys} from '../cluster/redis-keys.js';
+import {redisChannels, redisKeys} from '../cluster/redis-keys.js';
 import {hashEntries, luaScript, type RedisLink, type RedisReply} from '../cluster/redis-link.js';
 import {dmPair} from './state.js';
 
@@ -34,27 +34,30 @@ end
 return seq
 `);
 
-/** KEYS: groups, members, creator's groups. ARGV: group, creator. */
+/** KEYS: groups, members, creator's groups. ARGV: group, creator, members channel. */
 const createGroupScript = luaScript(`
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('SADD', KEYS[2], ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('PUBLISH', ARGV[3], ARGV[1])
 return 1
 `);
 
-/** KEYS: groups, members, user's groups. ARGV: group, user. */
+/** KEYS: groups, members, user's groups. ARGV: group, user, members channel. */
 const addMemberScript = luaScript(`
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 'no_such_group' end
 if redis.call('SADD', KEYS[2], ARGV[2]) == 0 then return 'already_member' end
 redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('PUBLISH', ARGV[3], ARGV[1])
 return 'added'
 `);
 
-/** KEYS: groups, members, user's groups, the group's stream. ARGV: group, user. The seq hash stays: numbering goes on. */
+/** KEYS: groups, members, user's groups, the group's stream. ARGV: group, user, members channel. The seq hash stays: numbering goes on. */
 const removeMemberScript = luaScript(`
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 'no_such_group' end
 if redis.call('SREM', KEYS[2], ARGV[2]) == 0 then return 'not_member' end
 redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('PUBLISH', ARGV[3], ARGV[1])
 if redis.call('SCARD', KEYS[2]) > 0 then return 'removed' end
 redis.call('SREM', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[4])
@@ -89,7 +92,7 @@ Forgets a user in one step (so it takes effect in call order with the writes aro
 their groups (an emptied group goes with its stream), drops their DM streams for both partners with
 the partners' waiting messages of them, and deletes their own keys. It reaches keys it finds on the
 way (the names follow server/cluster/redis-keys.ts), so on a Redis Cluster it would have to be split.
-ARGV: the user.
+ARGV: the user, the members channel.
 */
 const forgetUserScript = luaScript(`
 local user = ARGV[1]
@@ -116,8 +119,12 @@ for _, conversation in ipairs(redis.call('ZRANGE', key('dms', user), 0, -1)) do
 	end
 end
 redis.call('DEL', key('dms', user), key('read', user), key('mailbox', user), key('groups', user))
+redis.call('PUBLISH', ARGV[2], '*')
 return 1
 `);
+
+/** Member sets a node keeps at most (past it they are all forgotten and read again as needed). */
+const maxKnownGroups = 10_000;
 
 export type RedisStoreOptions = {
 	/** Each conversation's stream is cut to about this many messages (XADD MAXLEN ~); 0: unbounded. */
@@ -150,14 +157,38 @@ export class RedisStore implements ChatStore {
 	readonly #link: RedisLink;
 	readonly #historyMax: number;
 	#routing: AppendRouting = () => [];
-	/** The member sets this node read last: the group handler reads them right before it appends, so routing needs no second read. */
+	/**
+	Member sets this node has read, kept until a membership change anywhere says otherwise (the
+	scripts that change members publish the group on the members channel; every node drops its
+	copy). A group message then costs no read before its append: a session's next command need
+	not wait a round trip. Another node's change reaches this copy within the pub/sub latency.
+	*/
 	readonly #members = new Map<string, ReadonlySet<string>>();
+	/** Counts the forgettings: a set read while one happened may be stale, and is not kept. */
+	#epoch = 0;
 	#closed = false;
 	/** Microseconds-ish, strictly increasing on this node: orders DM partners by their last message. */
 	#clock = 0;
 	readonly #onClose: Array<() => Promise<void>> = [];
 
-	constructor(link: RedisLink, options: RedisStoreOptions) {
+	/** A store on `link`, listening for membership changes. */
+	static async open(link: RedisLink, options: RedisStoreOptions): Promise<RedisStore> {
+		const store = new RedisStore(link, options);
+		await link.subscriber.subscribe(redisChannels.members, (group: string) => {
+			if (group === '*') {
+				store.#forget('*');
+			} else {
+				store.#forget(group);
+			}
+		});
+		// Changes published while this node was not listening are unknown: forget every copy.
+		link.onReconnect(() => {
+			store.#forget('*');
+		});
+		return store;
+	}
+
+	private constructor(link: RedisLink, options: RedisStoreOptions) {
 		this.#link = link;
 		this.#historyMax = options.historyMax;
 	}
@@ -173,36 +204,50 @@ export class RedisStore implements ChatStore {
 	}
 
 	async createGroup(group: string, creator: string): Promise<boolean> {
-		const created = await this.#run<number>(createGroupScript, [redisKeys.groups, redisKeys.members(group), redisKeys.userGroups(creator)], [group, creator]);
-		if (created === 1) {
-			this.#members.set(group, new Set([creator]));
-		}
-
+		this.#forget(group);
+		const created = await this.#run<number>(createGroupScript, [redisKeys.groups, redisKeys.members(group), redisKeys.userGroups(creator)], [group, creator, redisChannels.members]);
 		return created === 1;
 	}
 
 	async addMember(group: string, user: string): Promise<MembershipChange> {
-		this.#members.delete(group);
-		return this.#run<MembershipChange>(addMemberScript, [redisKeys.groups, redisKeys.members(group), redisKeys.userGroups(user)], [group, user]);
+		this.#forget(group);
+		return this.#run<MembershipChange>(addMemberScript, [redisKeys.groups, redisKeys.members(group), redisKeys.userGroups(user)], [group, user, redisChannels.members]);
 	}
 
 	async removeMember(group: string, user: string): Promise<MembershipRemoval> {
-		this.#members.delete(group);
-		return this.#run<MembershipRemoval>(removeMemberScript, [redisKeys.groups, redisKeys.members(group), redisKeys.userGroups(user), redisKeys.log(`#${group}`)], [group, user]);
+		this.#forget(group);
+		return this.#run<MembershipRemoval>(removeMemberScript, [redisKeys.groups, redisKeys.members(group), redisKeys.userGroups(user), redisKeys.log(`#${group}`)], [group, user, redisChannels.members]);
 	}
 
 	async members(group: string): Promise<ReadonlySet<string> | undefined> {
+		const known = this.#members.get(group);
+		if (known !== undefined) {
+			if (this.#closed) {
+				throw new StoreUnavailableError('the store is closed');
+			}
+
+			return known;
+		}
+
+		const epoch = this.#epoch;
 		const [exists, names] = await Promise.all([
 			this.#call<number>(['SISMEMBER', redisKeys.groups, group]),
 			this.#call<string[]>(['SMEMBERS', redisKeys.members(group)]),
 		]);
 		if (exists === 0) {
-			this.#members.delete(group);
+			this.#forget(group);
 			return undefined;
 		}
 
 		const members = new Set(names);
-		this.#members.set(group, members);
+		if (epoch === this.#epoch) {
+			if (this.#members.size >= maxKnownGroups) {
+				this.#members.clear();
+			}
+
+			this.#members.set(group, members);
+		}
+
 		return members;
 	}
 
@@ -319,8 +364,8 @@ export class RedisStore implements ChatStore {
 	}
 
 	async forgetUser(user: string): Promise<void> {
-		this.#members.clear();
-		await this.#run(forgetUserScript, [], [user]);
+		this.#forget('*');
+		await this.#run(forgetUserScript, [], [user, redisChannels.members]);
 	}
 
 	async close(): Promise<void> {
@@ -335,6 +380,16 @@ export class RedisStore implements ChatStore {
 		}
 
 		await this.#link.close();
+	}
+
+	/** Drops the copy of a group's members (`*`: of every group). */
+	#forget(group: string): void {
+		this.#epoch++;
+		if (group === '*') {
+			this.#members.clear();
+		} else {
+			this.#members.delete(group);
+		}
 	}
 
 	async #call<T extends RedisReply>(args: readonly string[]): Promise<T> {

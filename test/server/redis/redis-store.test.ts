@@ -35,7 +35,7 @@ describe.skipIf(!redisServerAvailable)('ChatStore contract: RedisStore', () => {
 	});
 
 	async function make(historyMax = 100_000): Promise<RedisStore> {
-		return new RedisStore(await RedisLink.open(redis.url, silentLogger), {historyMax});
+		return RedisStore.open(await RedisLink.open(redis.url, silentLogger), {historyMax});
 	}
 
 	const store = async (options: {historyMax?: number} = {}): Promise<RedisStore> => {
