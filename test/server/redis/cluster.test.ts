@@ -124,6 +124,24 @@ describe.skipIf(!redisServerAvailable)('several nodes on one Redis', () => {
 		expect(summary).toMatchObject({seq: 6});
 	});
 
+	it('a membership change on one node holds at once for sends from another', async () => {
+		const [first, second] = await cluster.nodes(2);
+		const alice = await json(first!, 'alice');
+		const bob = await json(second!, 'bob');
+		expect(await jsonCommand(alice, '/create_group ops')).toMatchObject({type: 'ok'});
+		// Alice's node has read the members (just alice) before bob joins elsewhere.
+		expect(await jsonCommand(alice, '/group_msg ops alone')).toMatchObject({type: 'ok', recipients: 0});
+		expect(await jsonCommand(bob, '/join_group ops')).toMatchObject({type: 'ok'});
+		await alice.waitForEvent(event => event.type === 'membership' && event.user === 'bob');
+		expect(await jsonCommand(alice, '/group_msg ops welcome')).toMatchObject({type: 'ok', recipients: 1});
+		expect(await bob.waitForEvent(event => event.type === 'group_msg')).toMatchObject({text: 'welcome', seq: 2});
+		expect(await jsonCommand(bob, '/leave_group ops')).toMatchObject({type: 'ok'});
+		await alice.waitForEvent(event => event.type === 'membership' && event.user === 'bob');
+		expect(await jsonCommand(alice, '/group_msg ops gone')).toMatchObject({type: 'ok', recipients: 0});
+		expect(await jsonCommand(bob, '/group_msg ops let me in')).toMatchObject({type: 'error', code: 'not_member'});
+		expect(bob.unread().filter(line => line.includes('"type":"group_msg"'))).toEqual([]);
+	});
+
 	it('gives one group one order: every member on three nodes sees the same seqs, in seq order, under concurrent senders', async () => {
 		const nodes = await cluster.nodes(3);
 		const users: User[] = ['alice', 'bob', 'carol', 'dave'];
