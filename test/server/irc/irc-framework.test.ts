@@ -14,7 +14,7 @@ const clients: Client[] = [];
 let server: TestServer;
 
 beforeEach(async () => {
-	server = await fixture.start({ircPort: 0});
+	server = await fixture.start({data: ':memory:', ircPort: 0});
 });
 
 afterEach(() => {
@@ -166,7 +166,7 @@ describe('irc-framework over TLS', () => {
 		const keyFile = path.join(server.dir, 'key.pem');
 		await writeFile(certFile, pair.cert);
 		await writeFile(keyFile, pair.key);
-		const secure = await fixture.start({ircPort: 0, tls: {certFile, keyFile}});
+		const secure = await fixture.start({data: ':memory:', ircPort: 0, tls: {certFile, keyFile}});
 		const port = secure.server.ircAddress!.port;
 		const bob = ircClient('bob', 'builder', {tls: true, port});
 		const dave = ircClient('dave', 'davespassword', {tls: true, port, sasl: true});

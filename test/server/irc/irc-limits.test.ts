@@ -16,7 +16,7 @@ async function register(server: TestServer, nick: string, password: string): Pro
 
 describe('IRC limits and bad input', () => {
 	it('pings an idle client and drops one that does not answer; one that answers stays', async () => {
-		const server = await fixture.start({ircPort: 0, ircPingMs: 150});
+		const server = await fixture.start({data: ':memory:', ircPort: 0, ircPingMs: 150});
 		const silent = await register(server, 'bob', 'builder');
 		const lively = await register(server, 'alice', 'wonderland');
 		await lively.waitFor('PING :irc.natter');
@@ -30,7 +30,7 @@ describe('IRC limits and bad input', () => {
 	});
 
 	it('shares the flood bucket: past the burst, lines get a notice and are not carried out', async () => {
-		const server = await fixture.start({ircPort: 0, rate: 0.001, burst: 5});
+		const server = await fixture.start({data: ':memory:', ircPort: 0, rate: 0.001, burst: 5});
 		const bob = await register(server, 'bob', 'builder');
 		bob.send('JOIN #a');
 		await bob.waitFor(line => / 366 /.test(line));
@@ -44,7 +44,7 @@ describe('IRC limits and bad input', () => {
 	});
 
 	it('answers an over-long line with 417 and invalid UTF-8 with a notice, and goes on', async () => {
-		const server = await fixture.start({ircPort: 0});
+		const server = await fixture.start({data: ':memory:', ircPort: 0});
 		const bob = await register(server, 'bob', 'builder');
 		bob.send(`@tag=${'x'.repeat(9000)} PRIVMSG bob :hi`);
 		expect(await bob.next()).toBe(':irc.natter 417 bob :Input line was too long');
@@ -55,7 +55,7 @@ describe('IRC limits and bad input', () => {
 	});
 
 	it('closes a connection that sends only junk before registering', async () => {
-		const server = await fixture.start({ircPort: 0});
+		const server = await fixture.start({data: ':memory:', ircPort: 0});
 		const junk = fixture.keep(await LineSocket.connect(server.server.ircAddress!.port));
 		for (let index = 0; index < 12; index++) {
 			junk.send(`GARBAGE ${index}`);

@@ -9,7 +9,7 @@ let server: TestServer;
 let ircPort: number;
 
 beforeEach(async () => {
-	server = await fixture.start({ircPort: 0});
+	server = await fixture.start({ircPort: 0, data: ':memory:'});
 	ircPort = server.server.ircAddress!.port;
 });
 
