@@ -51,13 +51,15 @@ const actionEnd = '\u0001';
 
 /**
 A chat message as IRC lines: PRIVMSG to a group or a nick, a broadcast as NOTICE to `$*` (the
-IRC form of a message to every user of the server), an action as CTCP ACTION. A text longer than
+IRC form of a message to every user of the server), an action as CTCP ACTION (a broadcast one
+as PRIVMSG to `$*`). A text longer than
 an IRC line allows becomes several lines; only the first carries the msgid.
 */
 export function encodeChatMessage(message: ChatMessage, mode: TagMode, batch?: string): string {
-	const command = message.type === 'broadcast' ? 'NOTICE' : 'PRIVMSG';
-	const head = `:${userMask(message.from)} ${command} ${ircTarget(message)} :`;
 	const action = message.action === true;
+	// An action stays a PRIVMSG: CTCP inside a NOTICE is a CTCP reply to clients.
+	const command = message.type === 'broadcast' && !action ? 'NOTICE' : 'PRIVMSG';
+	const head = `:${userMask(message.from)} ${command} ${ircTarget(message)} :`;
 	const room = IRC_LINE_BYTES - 2 - Buffer.byteLength(head) - (action ? actionStart.length + actionEnd.length : 0);
 	const pieces = splitToBytes(lineSafe(message.text), room);
 	let lines = '';

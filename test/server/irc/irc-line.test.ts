@@ -54,6 +54,7 @@ describe('IRC encoding of shared events', () => {
 		expect(encodeSharedEvent({type: 'msg', from: 'alice', to: 'bob', text: 'psst', msgid: 'M', seq: 1, ts: 'T'}, 0)).toBe(':alice!alice@irc.natter PRIVMSG bob :psst\r\n');
 		expect(encodeSharedEvent({type: 'broadcast', from: 'alice', text: 'all', msgid: 'M', seq: 1, ts: 'T'}, 0)).toBe(':alice!alice@irc.natter NOTICE $* :all\r\n');
 		expect(encodeSharedEvent({...message, action: true}, 0)).toBe(':alice!alice@irc.natter PRIVMSG #dev :\u0001ACTION hi there\u0001\r\n');
+		expect(encodeSharedEvent({type: 'broadcast', from: 'alice', text: 'waves', msgid: 'M', seq: 1, ts: 'T', action: true}, 0)).toBe(':alice!alice@irc.natter PRIVMSG $* :\u0001ACTION waves\u0001\r\n');
 		expect(encodeSharedEvent({type: 'membership', group: 'dev', user: 'bob', joined: true, ts: 'T'}, 0)).toBe(':bob!bob@irc.natter JOIN #dev\r\n');
 		expect(encodeSharedEvent({type: 'membership', group: 'dev', user: 'bob', joined: false, ts: 'T'}, 1)).toBe('@time=T :bob!bob@irc.natter PART #dev\r\n');
 		expect(encodeSharedEvent({type: 'presence', user: 'bob', online: true, ts: 'T'}, 0)).toBeUndefined();
