@@ -12,8 +12,6 @@ import {benchUsers} from './users-file.js';
 
 /** Fan-out group members, split over the two nodes; 4 of them send (two on each node). */
 const members = 100;
-/** The two-node ladder (deliveries/s): finer and lower than the one-node fan-out's, where its knee is. */
-const clusterRates = {quick: [100e3, 200e3, 300e3, 400e3, 600e3, 800e3, 1.2e6], full: [100e3, 150e3, 200e3, 250e3, 300e3, 350e3, 400e3, 500e3, 600e3, 800e3, 1e6, 1.5e6]};
 
 export type ClusterBenchOptions = {
 	readonly usersFile: string;
@@ -144,7 +142,7 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<Clu
 		load = startLoadGenerator(options.loadCore, options.loadNodeArgs);
 		const cpuBefore = readCpuSeconds(redis.child.pid!) ?? 0;
 		const countersBefore = await redisCounters(redis.url);
-		cluster = await load.run({...common, rates: options.rates ?? (options.quick ? clusterRates.quick : clusterRates.full), name: 'cluster2 [2 nodes on Redis]', port: first.port, ports: [first.port, second.port], serverPid: first.pid, clusterPids: [second.pid, redis.child.pid!]}, progress);
+		cluster = await load.run({...common, name: 'cluster2 [2 nodes on Redis]', port: first.port, ports: [first.port, second.port], serverPid: first.pid, clusterPids: [second.pid, redis.child.pid!]}, progress);
 		const cpuAfter = readCpuSeconds(redis.child.pid!) ?? cpuBefore;
 		const countersAfter = await redisCounters(redis.url);
 		const messages = messagesSent(cluster);
