@@ -148,6 +148,24 @@ describe('scrollback keys', () => {
 	});
 });
 
+describe('scrollback with long lines', () => {
+	test('at the top the oldest line shows first even when the lines wrap', async () => {
+		const target = await server();
+		const bob = await client(target, 'bob');
+		const {screen} = await chatAs(target, 'alice', {size: {columns: 70, rows: 16}});
+		for (let index = 1; index <= 12; index++) {
+			// eslint-disable-next-line no-await-in-loop
+			await bob.request(`/broadcast number ${index} ${'and a long tail of words '.repeat(4)}end`);
+		}
+
+		await screen.waitFor(frame => frame.includes('number 12'), 'the newest line');
+		await screen.press(special.shiftPageUp);
+		const top = await screen.waitFor(frame => frame.includes('bob: number 1 '), 'the oldest line at the top');
+		const rows = top.split('\n');
+		expect(rows.findIndex(row => row.includes('bob: number 1 '))).toBeLessThan(rows.findIndex(row => row.includes('number 2 ')));
+	});
+});
+
 describe('a paste of many lines', () => {
 	test('becomes one draft; Enter sends every line to the peer, paced to the server\'s flood limit, none lost; Esc drops one', async () => {
 		// A server with its default flood control: a burst of 30 lines, then 10 a second.

@@ -253,6 +253,7 @@ export function ChatScreen({session, initialState, notice, open, notify = defaul
 					height={mainHeight}
 					newLineKey={newLineKey}
 					top={topHint(conversation, mainHeight)}
+					alignTop={conversation.scroll > 0 && conversation.lines.length - conversation.scroll <= messageRowCount}
 				/>
 			</Box>
 			<HintLine width={columns} completion={input.completion} scroll={conversation.scroll} target={target} pasted={input.pasted}/>

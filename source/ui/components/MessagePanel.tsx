@@ -19,6 +19,8 @@ type Props = {
 	readonly newLineKey?: number;
 	/** Shown above the oldest line when it is in view. */
 	readonly top?: TopHint;
+	/** Scrolled back to the oldest line held: it shows at the top, what follows below it (lines that wrap may push the last ones out). */
+	readonly alignTop?: boolean;
 };
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
@@ -153,7 +155,7 @@ export function topHint(conversation: Pick<Conversation, 'lines' | 'scroll' | 'h
 }
 
 /** The open conversation, pinned to the bottom. */
-export const MessagePanel = memo(function MessagePanel({title, lines: visible, scroll, width, height, newLineKey, top}: Props) {
+export const MessagePanel = memo(function MessagePanel({title, lines: visible, scroll, width, height, newLineKey, top, alignTop = false}: Props) {
 	const rows = messageRows(height);
 	// Inside the border (2) and the padding (2).
 	const inner = Math.max(1, width - 4);
@@ -167,7 +169,7 @@ export const MessagePanel = memo(function MessagePanel({title, lines: visible, s
 				</Box>
 				{scroll > 0 ? <Text color="yellow">{` ↓ ${scroll} newer (PgDn)`}</Text> : null}
 			</Box>
-			<Box height={rows} overflow="hidden" flexDirection="column" justifyContent="flex-end">
+			<Box height={rows} overflow="hidden" flexDirection="column" justifyContent={alignTop ? 'flex-start' : 'flex-end'}>
 				<Box flexDirection="column" flexShrink={0}>
 					{header === undefined ? null : <Text dimColor wrap="truncate-end">{header}</Text>}
 					{visible.map(line => (line.key === newLineKey
