@@ -13,6 +13,8 @@ export type ClientConfig = {
 	readonly notify?: 'off' | 'osc777' | 'osc9';
 	/** The terminal title shows the unread count (default true). */
 	readonly title?: boolean;
+	/** Colours on screen (default true); false: monochrome (bold, dim and inverse stay). */
+	readonly colors?: boolean;
 };
 
 /** `NATTER_CONFIG`, else `$XDG_CONFIG_HOME/natter/config.json`, else `~/.config/natter/config.json`. */
@@ -26,7 +28,7 @@ export function configFile(env: NodeJS.ProcessEnv): {file: string; explicit: boo
 	return {file: path.join(base, 'natter', 'config.json'), explicit: false};
 }
 
-const keys = ['host', 'port', 'user', 'bell', 'notify', 'title'] as const;
+const keys = ['host', 'port', 'user', 'bell', 'notify', 'title', 'colors'] as const;
 
 function check(value: unknown, file: string): ClientConfig | string {
 	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -59,7 +61,8 @@ function check(value: unknown, file: string): ClientConfig | string {
 			}
 
 			case 'bell':
-			case 'title': {
+			case 'title':
+			case 'colors': {
 				if (typeof field !== 'boolean') {
 					return `${file}: "${key}" must be true or false`;
 				}

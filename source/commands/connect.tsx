@@ -22,7 +22,8 @@ const help = `
 
 	Settings file: $NATTER_CONFIG, else ~/.config/natter/config.json (XDG_CONFIG_HOME),
 	a JSON object with host, port, user, bell, notify ("off", "osc777", "osc9": a desktop
-	notification through the terminal) and title (the unread count in the terminal's title).
+	notification through the terminal), title (the unread count in the terminal's title) and
+	colors (false: a monochrome screen).
 	Flags and NATTER_* variables win over it. It never holds a password.
 	  --tls    speak TLS to a server started with --tls-cert. Its certificate must be vouched
 	           for by a CA (the system's, or --ca), pinned, or accepted once: on first contact
@@ -86,6 +87,6 @@ export async function run(argv: string[]): Promise<number> {
 		process.stdout.write(sequence);
 	};
 
-	await runFullScreen(<App host={target.host} port={target.port} user={target.user} notify={notify} signal={signal} {...(tls ? {tls} : {})}/>);
+	await runFullScreen(<App host={target.host} port={target.port} user={target.user} notify={notify} signal={signal} colors={config.colors ?? true} {...(tls ? {tls} : {})}/>);
 	return 0;
 }

@@ -5,6 +5,7 @@ import {TrustScreen} from './components/TrustScreen.js';
 import type {ClientTls} from '../client/tls.js';
 import type {TlsSetup} from '../client/trust.js';
 import type {NotifySettings} from './notify.js';
+import {ColorsContext} from './theme.js';
 import {ChatSession} from './session.js';
 
 type Props = {
@@ -22,10 +23,20 @@ type Props = {
 	readonly notify?: NotifySettings;
 	/** Where bells and the title go (the real terminal). */
 	readonly signal?: (sequence: string) => void;
+	/** False: a monochrome screen. */
+	readonly colors?: boolean;
 };
 
 /** The login screen until a login succeeds, then the chat. */
-export default function App({host, port, user, session: given, notice, tls, open, notify, signal}: Props) {
+export default function App({colors = true, ...props}: Props) {
+	return (
+		<ColorsContext.Provider value={colors}>
+			<Screens {...props}/>
+		</ColorsContext.Provider>
+	);
+}
+
+function Screens({host, port, user, session: given, notice, tls, open, notify, signal}: Omit<Props, 'colors'>) {
 	const [session, setSession] = useState<ChatSession | undefined>(given);
 	const [trust, setTrust] = useState<ClientTls | undefined>(undefined);
 	if (session) {

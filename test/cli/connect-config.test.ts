@@ -20,9 +20,9 @@ function configFile(name: string, text: string): string {
 }
 
 describe('config.json', () => {
-	test('holds host, port, user, bell, notify and title', () => {
-		const file = configFile('good.json', JSON.stringify({host: 'chat.example.org', port: 6000, user: 'alice', bell: false, notify: 'osc9', title: false}));
-		expect(loadConfig({NATTER_CONFIG: file})).toEqual({host: 'chat.example.org', port: 6000, user: 'alice', bell: false, notify: 'osc9', title: false});
+	test('holds host, port, user, bell, notify, title and colors', () => {
+		const file = configFile('good.json', JSON.stringify({host: 'chat.example.org', port: 6000, user: 'alice', bell: false, notify: 'osc9', title: false, colors: false}));
+		expect(loadConfig({NATTER_CONFIG: file})).toEqual({host: 'chat.example.org', port: 6000, user: 'alice', bell: false, notify: 'osc9', title: false, colors: false});
 	});
 
 	test('the default file may be missing; NATTER_CONFIG naming a missing file is an error', () => {
@@ -32,7 +32,7 @@ describe('config.json', () => {
 
 	test.each([
 		['{"user": "alice", "password": "wonderland"}', /"password": natter never reads a password from its config file/],
-		['{"bel": false}', /unknown setting "bel" \(known: host, port, user, bell, notify, title\)/],
+		['{"bel": false}', /unknown setting "bel" \(known: host, port, user, bell, notify, title, colors\)/],
 		['{"port": "12345"}', /"port" must be a number from 1 to 65535/],
 		['{"notify": "yes"}', /"notify" must be "off", "osc777" or "osc9"/],
 		['[1]', /the config is a JSON object/],

@@ -1,5 +1,6 @@
 import {useEffect, useReducer} from 'react';
 import {Box, Text, useApp} from 'ink';
+import {usePaint} from '../theme.js';
 import {ConnectError} from '../../client/connection.js';
 import type {ChatSession} from '../session.js';
 import {nameProblem, sanitizeText} from '../../protocol/index.js';
@@ -125,6 +126,7 @@ function reducer(state: State, action: Action): State {
 
 /** User name, masked password, errors inline; a failed attempt can be retried at once. */
 export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
+	const paint = usePaint();
 	const {exit} = useApp();
 	const [state, dispatch] = useReducer(reducer, {
 		field: initialUser ? 'password' : 'user',
@@ -188,7 +190,7 @@ export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
 
 	return (
 		<Box flexDirection="column" paddingX={2} paddingY={1}>
-			<Text bold color="cyan">natter</Text>
+			<Text bold color={paint('cyan')}>natter</Text>
 			<Text>{`Log in to ${server}`}</Text>
 			<Box marginTop={1}>
 				<Box width={11} flexShrink={0}><Text>User:</Text></Box>
@@ -199,8 +201,8 @@ export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
 				{field('password', true)}
 			</Box>
 			<Box marginTop={1} flexDirection="column">
-				{state.busy ? <Text color="yellow">Logging in…</Text> : null}
-				{state.error === '' ? null : <Text color="red">{sanitizeText(state.error)}</Text>}
+				{state.busy ? <Text color={paint('yellow')}>Logging in…</Text> : null}
+				{state.error === '' ? null : <Text color={paint('red')}>{sanitizeText(state.error)}</Text>}
 				<Text dimColor>Enter: next / log in · Tab: other field · Ctrl+C: quit</Text>
 			</Box>
 		</Box>

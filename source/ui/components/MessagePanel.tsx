@@ -1,5 +1,6 @@
-import {memo} from 'react';
+import {memo, useContext} from 'react';
 import {Box, Text} from 'ink';
+import {ColorsContext, usePaint} from '../theme.js';
 import {formatTime, nameColor} from '../format.js';
 import type {Conversation, Line, MessageLine} from '../state/types.js';
 import {displayWidth, shorten, terminalSafe, wrapText} from '../text-width.js';
@@ -42,19 +43,22 @@ function noteRows(text: string, marker: string, width: number): string[] {
 }
 
 function MessageRows({line, width}: {readonly line: MessageLine; readonly width: number}) {
+	const paint = usePaint();
+	// On a monochrome screen a mention is shown inverse instead of on yellow.
+	const colors = useContext(ColorsContext);
 	const from = terminalSafe(line.from);
 	const time = `${formatTime(line.ts)} `;
 	const head = line.action ? `${time}* ${from} ` : `${time}${from}${line.mine ? ' (you)' : ''}: `;
 	// Rows after the first hang under the text (at most a third of the width in, for long names).
 	const indent = Math.min(displayWidth(head), Math.floor(width / 3));
 	const rows = wrapText(terminalSafe(line.text), Math.max(1, width - indent), Math.max(1, width - displayWidth(head)));
-	const body = (text: string) => (line.mention ? <Text bold color="black" backgroundColor="yellow">{text}</Text> : <Text italic={line.action}>{text}</Text>);
+	const body = (text: string) => (line.mention ? <Text bold inverse={!colors} color={paint('black')} backgroundColor={paint('yellow')}>{text}</Text> : <Text italic={line.action}>{text}</Text>);
 	return (
 		<Box flexDirection="column" flexShrink={0}>
 			<Text wrap="truncate-end">
 				<Text dimColor>{time}</Text>
 				{line.action ? <Text bold>{'* '}</Text> : null}
-				<Text bold color={nameColor(from)}>{shorten(from, Math.max(1, width - time.length - 4))}</Text>
+				<Text bold color={paint(nameColor(from))}>{shorten(from, Math.max(1, width - time.length - 4))}</Text>
 				{line.mine && !line.action ? <Text dimColor> (you)</Text> : null}
 				<Text>{line.action ? ' ' : ': '}</Text>
 				{body(rows[0] ?? '')}
@@ -68,6 +72,7 @@ function MessageRows({line, width}: {readonly line: MessageLine; readonly width:
 }
 
 const LineRow = memo(function LineRow({line, width}: {readonly line: Line; readonly width: number}) {
+	const paint = usePaint();
 	switch (line.kind) {
 		case 'info':
 		case 'error': {
@@ -76,7 +81,7 @@ const LineRow = memo(function LineRow({line, width}: {readonly line: Line; reado
 				<Box flexDirection="column" flexShrink={0}>
 					{rows.map((row, index) => (
 						// eslint-disable-next-line react/no-array-index-key
-						<Text key={index} wrap="truncate-end" dimColor={line.kind === 'info'} color={line.kind === 'error' ? 'red' : undefined}>{row}</Text>
+						<Text key={index} wrap="truncate-end" dimColor={line.kind === 'info'} color={paint(line.kind === 'error' ? 'red' : undefined)}>{row}</Text>
 					))}
 				</Box>
 			);
@@ -85,8 +90,8 @@ const LineRow = memo(function LineRow({line, width}: {readonly line: Line; reado
 		case 'gap': {
 			const missing = plural(line.before - line.after - 1, 'earlier message');
 			return line.loading
-				? <Text color="yellow" wrap="truncate-end">{`… loading ${missing}`}</Text>
-				: <Text color="yellow" wrap="truncate-end">{`… ${missing} not loaded (PgUp)`}</Text>;
+				? <Text color={paint('yellow')} wrap="truncate-end">{`… loading ${missing}`}</Text>
+				: <Text color={paint('yellow')} wrap="truncate-end">{`… ${missing} not loaded (PgUp)`}</Text>;
 		}
 
 		case 'message': {
@@ -156,18 +161,19 @@ export function topHint(conversation: Pick<Conversation, 'lines' | 'scroll' | 'h
 
 /** The open conversation, pinned to the bottom. */
 export const MessagePanel = memo(function MessagePanel({title, lines: visible, scroll, width, height, newLineKey, top, alignTop = false}: Props) {
+	const paint = usePaint();
 	const rows = messageRows(height);
 	// Inside the border (2) and the padding (2).
 	const inner = Math.max(1, width - 4);
 	// Above the oldest line: loading, more to fetch, or the beginning; an empty conversation says so.
 	const header = visible.length === 0 && (top === undefined || top === 'start') ? 'No messages yet.' : (top === undefined ? undefined : topText[top]);
 	return (
-		<Box flexDirection="column" borderStyle="round" borderColor="gray" width={width} height={height} paddingX={1}>
+		<Box flexDirection="column" borderStyle="round" borderColor={paint('gray')} width={width} height={height} paddingX={1}>
 			<Box height={1} flexShrink={0}>
 				<Box flexGrow={1}>
 					<Text bold wrap="truncate-end">{title}</Text>
 				</Box>
-				{scroll > 0 ? <Text color="yellow">{` ↓ ${scroll} newer (PgDn)`}</Text> : null}
+				{scroll > 0 ? <Text color={paint('yellow')}>{` ↓ ${scroll} newer (PgDn)`}</Text> : null}
 			</Box>
 			<Box height={rows} overflow="hidden" flexDirection="column" justifyContent={alignTop ? 'flex-start' : 'flex-end'}>
 				<Box flexDirection="column" flexShrink={0}>
@@ -175,7 +181,7 @@ export const MessagePanel = memo(function MessagePanel({title, lines: visible, s
 					{visible.map(line => (line.key === newLineKey
 						? (
 							<Box key={line.key} flexDirection="column" flexShrink={0}>
-								<Text color="yellow" wrap="truncate-end">{'── new messages ──'}</Text>
+								<Text color={paint('yellow')} wrap="truncate-end">{'── new messages ──'}</Text>
 								<LineRow line={line} width={inner}/>
 							</Box>
 						)

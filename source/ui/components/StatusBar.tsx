@@ -1,5 +1,6 @@
 import {memo} from 'react';
 import {Box, Text} from 'ink';
+import {usePaint} from '../theme.js';
 import type {ConnectionState} from '../state/types.js';
 import {displayWidth, shorten, terminalSafe} from '../text-width.js';
 
@@ -26,6 +27,7 @@ list is hidden, the ping round trip. Too narrow for all of it, the least needed 
 the rest is shortened, never cut in the middle of the connection state.
 */
 export const StatusBar = memo(function StatusBar({user, server, connection, detail, lagMs, width, unread, sending}: Props) {
+	const paint = usePaint();
 	const parts: Part[] = [
 		{text: 'natter ', bold: true, color: 'cyan', priority: 2},
 		{text: `${terminalSafe(user)}@${terminalSafe(server)} `, priority: 4},
@@ -64,7 +66,7 @@ export const StatusBar = memo(function StatusBar({user, server, connection, deta
 		<Box width={width} height={1}>
 			<Text wrap="truncate-end">
 				{shown.map(part => (
-					<Text key={part.priority} bold={part.bold} color={part.color} dimColor={part.dim}>{part.text}</Text>
+					<Text key={part.priority} bold={part.bold} color={paint(part.color)} dimColor={part.dim}>{part.text}</Text>
 				))}
 			</Text>
 		</Box>

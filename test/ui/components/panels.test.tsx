@@ -1,10 +1,12 @@
 import {act} from 'react';
 import stringWidth from 'string-width';
-import {afterEach, describe, expect, test} from 'vitest';
+import chalk, {type ChalkInstance} from 'chalk';
+import {afterAll, afterEach, beforeAll, describe, expect, test} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {ConversationPanel} from '../../../source/ui/components/ConversationPanel.js';
 import {InputPanel} from '../../../source/ui/components/InputPanel.js';
 import {StatusBar} from '../../../source/ui/components/StatusBar.js';
+import {ColorsContext} from '../../../source/ui/theme.js';
 import {conversationTitle, MessagePanel, topHint, visibleLines} from '../../../source/ui/components/MessagePanel.js';
 import {emptyConversation} from '../../../source/ui/state/conversations.js';
 import type {Conversation, Line, MessageLine} from '../../../source/ui/state/types.js';
@@ -171,5 +173,27 @@ describe('MessagePanel wrapping', () => {
 		const keysRow = rows.findIndex(row => row.includes('Ctrl+N / Ctrl+P'));
 		expect(rows[keysRow]).toMatch(/^ {4}Ctrl\+N/);
 		expect(rows[keysRow + 1]).toMatch(/^ {6}\S/);
+	});
+});
+
+describe('"colors": false', () => {
+	let level: ChalkInstance['level'];
+	beforeAll(() => {
+		level = chalk.level;
+		chalk.level = 1;
+	});
+	afterAll(() => {
+		chalk.level = level;
+	});
+
+	test('draws without foreground or background colours; the mention is inverse instead of on yellow', () => {
+		const conversation = withLines(emptyConversation('#x', 'group', 'x'), [message('bob', 'alice, look', {mention: true})]);
+		const coloured = renderScreen(<Panel conversation={conversation} width={40} height={6}/>).frame();
+		// eslint-disable-next-line no-control-regex
+		const colourCodes = /\u001B\[(?:3[0-7]|9[0-7]|4[0-7]|10[0-7])m/;
+		expect(coloured).toMatch(colourCodes);
+		const mono = renderScreen(<ColorsContext.Provider value={false}><Panel conversation={conversation} width={40} height={6}/></ColorsContext.Provider>).frame();
+		expect(mono).not.toMatch(colourCodes);
+		expect(mono).toMatch(/\u001B\[7m(?:\u001B\[1m)?alice, look/);
 	});
 });
