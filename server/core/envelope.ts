@@ -1,7 +1,7 @@
 import type {Buffer} from 'node:buffer';
 import type {ServerEvent} from '../../source/protocol/index.js';
 
-/** A wire format's encoder. `slot` is a small integer unique per format (text 0, JSON 1, …). */
+/** A wire format's encoder. `slot` is a small integer unique per format (text 0, JSON 1, IRC 2–4: one per tag set). */
 export type Encoder = {
 	readonly slot: number;
 	encode(event: ServerEvent): Buffer;
