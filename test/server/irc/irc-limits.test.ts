@@ -1,3 +1,4 @@
+import {Buffer} from 'node:buffer';
 import {describe, expect, it} from 'vitest';
 import {LineSocket} from '../../helpers/line-socket.js';
 import {serverFixture} from '../../helpers/server-fixture.js';
@@ -52,6 +53,21 @@ describe('IRC limits and bad input', () => {
 		expect(await bob.next()).toBe(':irc.natter NOTICE bob :line is not valid UTF-8, dropped');
 		bob.send('PING :still-here');
 		expect(await bob.next()).toBe(':irc.natter PONG irc.natter :still-here');
+	});
+
+	it('closes a client that passed SASL but never ends its registration, at the login timeout, and gives its session place back', async () => {
+		const server = await fixture.start({data: ':memory:', ircPort: 0, loginTimeoutMs: 300, limits: {maxSessionsPerUser: 1}});
+		const stuck = fixture.keep(await LineSocket.connect(server.server.ircAddress!.port));
+		stuck.send('CAP REQ :sasl');
+		stuck.send('NICK bob');
+		stuck.send('USER bob 0 * :Bob');
+		stuck.send('AUTHENTICATE PLAIN');
+		await stuck.waitFor('AUTHENTICATE +');
+		stuck.send(`AUTHENTICATE ${Buffer.from('\0bob\0builder').toString('base64')}`);
+		await stuck.waitFor(line => / 903 /.test(line));
+		expect(await stuck.next()).toBe('ERROR :Closing Link: bob[irc.natter] (no login within 300 ms)');
+		await stuck.waitForClose();
+		await register(server, 'bob', 'builder');
 	});
 
 	it('closes a connection that sends only junk before registering', async () => {
