@@ -335,7 +335,7 @@ export class RedisRouter implements Router {
 	*/
 	#presenceMessage(payload: string): void {
 		const [node = '', user = '', sessions = '0'] = payload.split(' ');
-		if (node === this.#node || this.#closed) {
+		if (node === this.#node || this.#closed || node === '' || user === '' || !/^(\d{1,6}|\*)$/.test(user === '*' ? '*' : sessions)) {
 			return;
 		}
 
@@ -360,7 +360,15 @@ export class RedisRouter implements Router {
 			return;
 		}
 
-		this.#queue.push({header: JSON.parse(payload.slice(0, newline)) as Header, event: JSON.parse(payload.slice(newline + 1)) as ServerEvent});
+		let incoming: Incoming;
+		try {
+			incoming = {header: JSON.parse(payload.slice(0, newline)) as Header, event: JSON.parse(payload.slice(newline + 1)) as ServerEvent};
+		} catch {
+			// Not from a natter node (someone else publishing on our channels): ignored.
+			return;
+		}
+
+		this.#queue.push(incoming);
 		this.#drain();
 	}
 

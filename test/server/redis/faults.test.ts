@@ -162,6 +162,23 @@ describe.skipIf(!redisServerAvailable)('a cluster on Redis, when things break', 
 		expect(bob.unread().filter(line => line.includes('"type":"msg"'))).toEqual([]);
 	}, 20_000);
 
+	it('ignores junk published on its channels and carries on', async () => {
+		const [first, second] = await cluster.nodes(2);
+		const alice = cluster.keep(await loginJson(first!.port, 'alice', testUsers.alice));
+		const bob = cluster.keep(await loginJson(second!.port, 'bob', testUsers.bob));
+		const admin = createClient({url: cluster.redis().url});
+		await admin.connect();
+		for (const [channel, payload] of [['natter:all', 'not json'], ['natter:all', '{"o":"x"}\n{broken'], ['natter:presence', 'ghost bob many'], ['natter:presence', ''], ['natter:members', '']]) {
+			// eslint-disable-next-line no-await-in-loop
+			await admin.publish(channel!, payload!);
+		}
+
+		await admin.close();
+		expect(await jsonCommand(alice, '/users')).toMatchObject({text: '2 users online: alice, bob'});
+		expect(await jsonCommand(alice, '/msg bob still fine')).toMatchObject({type: 'ok', recipients: 1});
+		expect(await bob.waitForEvent(event => event.type === 'msg')).toMatchObject({text: 'still fine'});
+	});
+
 	it('Redis down at start: natter serve exits 1 and says it cannot reach Redis', async () => {
 		const users = await usersFile();
 		const down = spawnServe(['--port', '0', '--users', users, '--redis', 'redis://127.0.0.1:1']);
