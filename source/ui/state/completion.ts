@@ -13,9 +13,19 @@ export type Completion = {
 	readonly candidates: readonly string[];
 };
 
+/** The TUI's own commands and how they differ from the server's (`/me` takes only text here: the open conversation is filled in). */
+const tuiSpecs: ReadonlyArray<{readonly name: string; readonly args: readonly ArgumentKind[]}> = [
+	{name: 'me', args: ['text']},
+	{name: 'query', args: ['user']},
+	{name: 'close', args: []},
+	{name: 'quit', args: []},
+];
+
+const commandNames = [...new Set([...commandSpecs.map(spec => spec.name), ...tuiSpecs.map(spec => spec.name)])].sort();
+
 function kindAt(line: string, wordIndex: number): ArgumentKind | undefined {
 	const name = line.slice(1).split(' ', 1)[0]!.toLowerCase();
-	const spec = commandSpecs.find(candidate => candidate.name === name);
+	const spec = tuiSpecs.find(candidate => candidate.name === name) ?? commandSpecs.find(candidate => candidate.name === name);
 	if (!spec) {
 		return undefined;
 	}
@@ -46,7 +56,7 @@ export function complete(line: string, sources: CompletionSources): Completion |
 	const words = head.split(' ').filter(Boolean).length;
 	let candidates: string[];
 	if (line.startsWith('/') && start === 0) {
-		candidates = matching(word.slice(1), commandSpecs.map(spec => spec.name), name => `/${name}`);
+		candidates = matching(word.slice(1), commandNames, name => `/${name}`);
 	} else {
 		const kind = line.startsWith('/') ? kindAt(line, words) : 'text';
 		switch (kind) {

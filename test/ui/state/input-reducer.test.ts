@@ -50,6 +50,10 @@ describe('Tab completion', () => {
 		expect(complete('/mem', sources)?.candidates).toEqual(['/members ']);
 		expect(complete('/me', sources)?.candidates).toEqual(['/me ', '/members ']);
 		expect(complete('/', sources)?.candidates).toContain('/join_group ');
+		// The TUI's own commands too, with their arguments: /me takes text here (the open conversation is filled in).
+		expect(complete('/qu', sources)?.candidates).toEqual(['/query ', '/quit ']);
+		expect(complete('/query b', sources)?.candidates).toEqual(['bob ', 'bobby ']);
+		expect(complete('/me hi ca', sources)?.candidates).toEqual(['carol ']);
 		expect(complete('/zzz', sources)).toBeUndefined();
 	});
 
