@@ -32,7 +32,10 @@ export async function startDemoBot(options: {host: string; port: number; now?: (
 	};
 
 	connection.on('event', (event: ServerEvent) => {
-		if (event.type === 'msg' && event.from !== botUser) {
+		if ((event.type === 'msg' || event.type === 'group_msg') && event.action && event.from !== botUser) {
+			// `/me waves` gets an action back, in the same conversation.
+			send(`/me ${event.type === 'msg' ? `@${event.from}` : `#${event.group}`} nods at ${event.from}`);
+		} else if (event.type === 'msg' && event.from !== botUser) {
 			send(`/msg ${event.from} ${botReply(event.text, event.from, now())}`);
 		} else if (event.type === 'group_msg' && event.from !== botUser) {
 			send(`/group_msg ${event.group} ${botReply(event.text, event.from, now())}`);
