@@ -134,9 +134,11 @@ export type RedisStoreOptions = {
 /** The message's JSON in its stored field order, split where the seq goes. */
 function jsonAround(draft: MessageDraft): [head: string, tail: string] {
 	const {type, msgid, ts, from, text} = draft;
+	// `/me` actions carry `action: true`, last, as the other stores give them back.
+	const action = draft.action ? {action: true} : {};
 	const json = JSON.stringify(draft.type === 'msg'
-		? {type, msgid, seq: 0, ts, from, to: draft.to, text}
-		: (draft.type === 'group_msg' ? {type, msgid, seq: 0, ts, from, group: draft.group, text} : {type, msgid, seq: 0, ts, from, text}));
+		? {type, msgid, seq: 0, ts, from, to: draft.to, text, ...action}
+		: (draft.type === 'group_msg' ? {type, msgid, seq: 0, ts, from, group: draft.group, text, ...action} : {type, msgid, seq: 0, ts, from, text, ...action}));
 	// `type` and `msgid` come first and cannot hold it: the first occurrence is the field.
 	const at = json.indexOf('"seq":0') + 6;
 	return [json.slice(0, at), json.slice(at + 1)];

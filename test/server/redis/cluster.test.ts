@@ -41,6 +41,10 @@ describe.skipIf(!redisServerAvailable)('several nodes on one Redis', () => {
 		expect(await alice.waitFor(/\[#dev\] bob:/)).toMatch(new RegExp(`^${clock} \\[#dev\\] bob: standup in 5$`));
 		alice.send('/members dev');
 		expect(await alice.waitFor(/^ok: #dev has/)).toBe('ok: #dev has 2 members: alice, bob');
+		bob.send('/me #dev waves');
+		expect(await alice.waitFor(/waves/)).toMatch(new RegExp(`^${clock} \\[#dev\\] \\* bob waves$`));
+		alice.send('/history #dev');
+		expect(await alice.waitFor(/waves/)).toMatch(/\* bob waves$/);
 	});
 
 	it('JSON mode: presence, /users and every session of a user across three nodes', async () => {
