@@ -1,4 +1,4 @@
-import type {ChatMessage, ServerEvent} from '../../source/protocol/index.js';
+import type {ByeReason, ChatMessage, ServerEvent} from '../../source/protocol/index.js';
 import {LocalRouter, type Audience, type Router} from '../core/router.js';
 import type {SessionSink} from '../core/session.js';
 import {conversationIdOf, groupConversationId, type ConversationId, type MessageDraft} from '../core/store.js';
@@ -41,6 +41,8 @@ type Header = {
 	readonly a?: 1;
 	/** Deliver to the node's presence watchers. */
 	readonly w?: 1;
+	/** Instead of delivering: end the node's sessions of the users in `u` with this bye reason. */
+	readonly e?: ByeReason;
 };
 
 type Incoming = {readonly header: Header; readonly event: ServerEvent};
@@ -211,6 +213,18 @@ export class RedisRouter implements Router {
 	/** This node's sessions only (`/sessions` and `/logout_others` act on the node the client is on). */
 	sessionsOf(user: string): readonly SessionSink[] {
 		return this.#local.sessionsOf(user);
+	}
+
+	endElsewhere(user: string, reason: ByeReason): number {
+		let ended = 0;
+		for (const [node, sessions] of this.#view.nodesOf(user) ?? []) {
+			if (node !== this.#node) {
+				ended += sessions;
+				this.#send(redisChannels.node(node), {o: this.#node, u: [user], e: reason}, '{}');
+			}
+		}
+
+		return ended;
 	}
 
 	onlineUsers(): Array<{name: string; sessions: number}> {
@@ -427,7 +441,13 @@ export class RedisRouter implements Router {
 	}
 
 	#deliverEvent(header: Header, event: ServerEvent): void {
-		if (header.w === 1) {
+		if (header.e !== undefined) {
+			for (const user of header.u ?? []) {
+				for (const session of this.#local.sessionsOf(user)) {
+					session.end(header.e);
+				}
+			}
+		} else if (header.w === 1) {
 			this.#local.publish({kind: 'watchers'}, event);
 		} else if (header.a === 1) {
 			this.#local.publish({kind: 'everyone'}, event);

@@ -1,4 +1,4 @@
-import type {ServerEvent} from '../../source/protocol/index.js';
+import type {ByeReason, ServerEvent} from '../../source/protocol/index.js';
 import {Envelope} from './envelope.js';
 import {Presence} from './presence.js';
 import type {SessionSink} from './session.js';
@@ -27,6 +27,8 @@ export type Router = {
 	sessionCount(user: string): number;
 	/** This node's sessions of `user`. */
 	sessionsOf(user: string): readonly SessionSink[];
+	/** A router shared by several nodes: ends `user`'s sessions on the other nodes (bye `reason`); returns how many there were. */
+	endElsewhere?(user: string, reason: ByeReason): number;
 	/** Online users with their session counts. */
 	onlineUsers(): Array<{name: string; sessions: number}>;
 	readonly userCount: number;

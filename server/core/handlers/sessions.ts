@@ -10,12 +10,13 @@ export const sessions: Handler<{type: 'sessions'}> = async (context, session) =>
 	return {type: 'ok', command: 'sessions', text: `${plural(list.length, 'session')}: ${lines.join('; ')}`, sessions: list};
 };
 
-/** `/logout_others`: every other session of the user gets `bye logged_out`. */
+/** `/logout_others`: every other session of the user, on this node and (with a shared router) the others, gets `bye logged_out`. */
 export const logoutOthers: Handler<{type: 'logout_others'}> = async (context, session) => {
 	const others = context.router.sessionsOf(session.user).filter(each => each !== session);
 	for (const other of others) {
 		other.end('logged_out');
 	}
 
-	return {type: 'ok', command: 'logout_others', text: others.length === 0 ? 'no other sessions' : `ended ${plural(others.length, 'other session')}`, ended: others.length};
+	const ended = others.length + (context.router.endElsewhere?.(session.user, 'logged_out') ?? 0);
+	return {type: 'ok', command: 'logout_others', text: ended === 0 ? 'no other sessions' : `ended ${plural(ended, 'other session')}`, ended};
 };

@@ -75,6 +75,18 @@ describe.skipIf(!redisServerAvailable)('several nodes on one Redis', () => {
 		expect(await jsonCommand(bob, '/users')).toMatchObject({text: '1 user online: bob'});
 	});
 
+	it('/logout_others ends the user\'s sessions on the other nodes too', async () => {
+		const [first, second] = await cluster.nodes(2);
+		const here = await json(first!, 'alice');
+		const sameNode = await json(first!, 'alice');
+		const elsewhere = await json(second!, 'alice');
+		expect(await jsonCommand(here, '/logout_others')).toMatchObject({type: 'ok', ended: 2, text: 'ended 2 other sessions'});
+		for (const other of [sameNode, elsewhere]) {
+			expect(await other.waitForEvent(event => event.type === 'bye')).toMatchObject({reason: 'logged_out'});
+		}
+
+	});
+
 	it('stores a DM for a user who is offline everywhere and hands it over at login on another node', async () => {
 		const [first, second] = await cluster.nodes(2);
 		const alice = await json(first!, 'alice');
