@@ -349,7 +349,20 @@ export class RedisRouter implements Router {
 	*/
 	#presenceMessage(payload: string): void {
 		const [node = '', user = '', sessions = '0'] = payload.split(' ');
-		if (node === this.#node || this.#closed || node === '' || user === '' || !/^(\d{1,6}|\*)$/.test(user === '*' ? '*' : sessions)) {
+		if (node === this.#node || this.#closed || node === '' || user === '') {
+			return;
+		}
+
+		if (user === '-') {
+			// A node that stopped normally: its users are already gone one by one; forget the node now.
+			this.#liveNodes.delete(node);
+			const {wentOffline} = this.#view.replaceNode(node, new Map());
+			this.#announce([], wentOffline, true);
+			this.#logger.log('info', 'node_left', {node});
+			return;
+		}
+
+		if (user !== '*' && !/^\d{1,6}$/.test(sessions)) {
 			return;
 		}
 
@@ -629,6 +642,7 @@ export class RedisRouter implements Router {
 		await Promise.all([
 			this.#link.call(['DEL', redisKeys.nodeAlive(this.#node), redisKeys.nodeUsers(this.#node)]),
 			this.#link.call(['SREM', redisKeys.nodes, this.#node]),
+			this.#link.call(['PUBLISH', redisChannels.presence, `${this.#node} -`]),
 		]);
 	}
 }

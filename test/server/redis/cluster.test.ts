@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest';
 import type {ChatMessage, ServerEvent} from '../../../source/protocol/index.js';
 import {jsonCommand, LineSocket, loginJson, loginText} from '../../helpers/line-socket.js';
 import {clusterFixture} from '../../helpers/redis-cluster.js';
+import {RecordingLogger} from '../../helpers/recording-logger.js';
 import {redisServerAvailable, redisSkipReason} from '../../helpers/redis-server.js';
 import {testUsers, type TestServer} from '../../helpers/test-server.js';
 
@@ -85,6 +86,20 @@ describe.skipIf(!redisServerAvailable)('several nodes on one Redis', () => {
 			expect(await other.waitForEvent(event => event.type === 'bye')).toMatchObject({reason: 'logged_out'});
 		}
 
+	});
+
+	it('a node that stops normally leaves at once: its users go offline on the others', async () => {
+		const log = new RecordingLogger();
+		const [staying] = await cluster.nodes(1, {logger: log});
+		const [leaving] = await cluster.nodes(1);
+		const bob = await json(staying!, 'bob');
+		await json(leaving!, 'alice');
+		expect(await bob.waitForEvent(event => event.type === 'presence')).toMatchObject({user: 'alice', online: true});
+		await leaving!.close();
+		expect(await bob.waitForEvent(event => event.type === 'presence')).toMatchObject({user: 'alice', online: false});
+		await log.waitFor(entry => entry.event === 'node_left');
+		expect(await jsonCommand(bob, '/users')).toMatchObject({text: '1 user online: bob'});
+		expect(log.entries.filter(entry => entry.event === 'node_gone')).toEqual([]);
 	});
 
 	it('stores a DM for a user who is offline everywhere and hands it over at login on another node', async () => {
