@@ -210,7 +210,7 @@ export class RedisRouter implements Router {
 		return this.#view.total(user);
 	}
 
-	/** This node's sessions only (`/sessions` and `/logout_others` act on the node the client is on). */
+	/** This node's sessions only (`/sessions` lists the node the client is on; `/logout_others` adds endElsewhere). */
 	sessionsOf(user: string): readonly SessionSink[] {
 		return this.#local.sessionsOf(user);
 	}
