@@ -17,14 +17,20 @@ server whole, in order, at the pace the server allows, instead of losing the lin
 export class PacedSender {
 	readonly #send: (line: string) => Promise<CommandReply>;
 	readonly #onBacklog: (waiting: number) => void;
+	readonly #ready: () => Promise<void>;
 	readonly #queue: Waiting[] = [];
 	#running = false;
 	#stopped = false;
 
-	/** `onBacklog` hears how many lines wait (including the one on its way) whenever that changes. */
-	constructor(send: (line: string) => Promise<CommandReply>, onBacklog: (waiting: number) => void = () => undefined) {
+	/**
+	`onBacklog` hears how many lines wait (including the one on its way) whenever that changes.
+	`ready` resolves when a line may go (the connection is up: lines wait through a reconnect) or
+	rejects when it never will.
+	*/
+	constructor(send: (line: string) => Promise<CommandReply>, onBacklog: (waiting: number) => void = () => undefined, ready: () => Promise<void> = async () => undefined) {
 		this.#send = send;
 		this.#onBacklog = onBacklog;
+		this.#ready = ready;
 	}
 
 	async send(line: string): Promise<CommandReply> {
@@ -67,6 +73,8 @@ export class PacedSender {
 	async #deliver(item: Waiting): Promise<void> {
 		try {
 			for (let pause = retryPause.firstMs; ; pause = Math.min(pause * 2, retryPause.capMs)) {
+				// eslint-disable-next-line no-await-in-loop
+				await this.#ready();
 				// eslint-disable-next-line no-await-in-loop
 				const reply = await this.#send(item.line);
 				if (reply.type !== 'error' || reply.code !== 'rate_limited' || this.#stopped) {

@@ -36,10 +36,10 @@ async function client(target: NatterServer, user: string): Promise<ChatConnectio
 	return connection;
 }
 
-type Options = {readonly size?: {columns: number; rows: number}; readonly notify?: NotifySettings};
+type Options = {readonly size?: {columns: number; rows: number}; readonly notify?: NotifySettings; readonly backoff?: {initialMs: number; maxMs: number}};
 
 async function chatAs(target: NatterServer, user: string, options: Options = {}): Promise<{screen: Screen; signals: string[]}> {
-	const session = await ChatSession.open({...target.address, user, password: passwords[user]!, pingIntervalMs: 60_000});
+	const session = await ChatSession.open({...target.address, user, password: passwords[user]!, pingIntervalMs: 60_000, ...(options.backoff ? {backoff: options.backoff} : {})});
 	toClose.push({close: async () => session.close()});
 	const signals: string[] = [];
 	const signal = (sequence: string) => {
@@ -163,6 +163,18 @@ describe('scrollback with long lines', () => {
 		const top = await screen.waitFor(frame => frame.includes('bob: number 1 '), 'the oldest line at the top');
 		const rows = top.split('\n');
 		expect(rows.findIndex(row => row.includes('bob: number 1 '))).toBeLessThan(rows.findIndex(row => row.includes('number 2 ')));
+		// Paging down from there shows every message: a page keeps one line of the last in view.
+		const seen = new Set<string>();
+		for (let press = 0; press < 12; press++) {
+			for (const match of screen.frame().matchAll(/bob: number (\d+) /g)) {
+				seen.add(match[1]!);
+			}
+
+			// eslint-disable-next-line no-await-in-loop
+			await screen.press(keys.pageDown);
+		}
+
+		expect(seen.size).toBe(12);
 	});
 });
 
@@ -198,6 +210,26 @@ describe('a paste of many lines', () => {
 		// A one-line paste is typed into the line, not sent.
 		await screen.press(`${special.pasteStart}just this${special.pasteEnd}`);
 		expect(typedText(screen.frame())).toBe('just this');
+	});
+});
+
+describe('a lost connection', () => {
+	test('lines sent while it is down wait for the reconnect (the status line counts them), then go, in order', async () => {
+		const first = await startTestServer();
+		const {port} = first.address;
+		toClose.push(first);
+		const {screen} = await chatAs(first, 'alice', {backoff: {initialMs: 300, maxMs: 300}});
+		await first.close();
+		await screen.waitFor(frame => frame.includes('● reconnecting'), 'the reconnecting state');
+		await screen.press(`${special.pasteStart}while down 1\rwhile down 2${special.pasteEnd}`);
+		await screen.press(keys.enter);
+		await screen.waitFor(frame => frame.split('\n')[0]!.includes('sending 2'), 'the lines waiting');
+		const second = await startTestServer(port);
+		toClose.push(second);
+		await screen.waitFor(frame => frame.includes('alice (you): while down 2'), 'the lines sent after the reconnect');
+		const bob = await client(second, 'bob');
+		const history = await bob.request('/history *');
+		expect(history.type === 'ok' && history.command === 'history' ? history.messages.map(message => message.text) : history).toEqual(['while down 1', 'while down 2']);
 	});
 });
 

@@ -8,7 +8,7 @@ import {useReadMarkers} from '../hooks/use-read-markers.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
 import {alertSequence, defaultNotifySettings, type NotifySettings, titleSequence, unreadTotals} from '../notify.js';
 import {PacedSender} from '../paced-sender.js';
-import type {ChatSession} from '../session.js';
+import type {ChatSession, SessionState} from '../session.js';
 import {activeConversation, chatReducer, firstNewLine} from '../state/chat-reducer.js';
 import {conversationOrder} from '../state/conversations.js';
 import {initialChatState, initialScreenState, screenReducer} from '../state/screen-reducer.js';
@@ -18,7 +18,7 @@ import {terminalSafe} from '../text-width.js';
 import {ConversationPanel, type ConversationSummary} from './ConversationPanel.js';
 import {HintLine} from './HintLine.js';
 import {InputPanel} from './InputPanel.js';
-import {conversationTitle, MessagePanel, messageRows, topHint, visibleLines} from './MessagePanel.js';
+import {conversationTitle, linesFromTop, MessagePanel, messageRows, topHint, visibleLines} from './MessagePanel.js';
 import {StatusBar} from './StatusBar.js';
 
 type Props = {
@@ -66,6 +66,35 @@ function useSummaries(state: ChatState): readonly ConversationSummary[] {
 	return previous.current;
 }
 
+/** Resolves once the session is online (at once if it is), rejects if it goes offline for good. */
+async function untilOnline(session: ChatSession): Promise<void> {
+	const {state} = session;
+	if (state.state === 'online') {
+		return;
+	}
+
+	if (state.state === 'offline') {
+		throw new Error(`not connected (${state.reason})`);
+	}
+
+	await new Promise<void>((resolve, reject) => {
+		const onState = (next: SessionState) => {
+			if (next.state === 'reconnecting') {
+				return;
+			}
+
+			session.off('state', onState);
+			if (next.state === 'online') {
+				resolve();
+			} else {
+				reject(new Error(`not connected (${next.reason})`));
+			}
+		};
+
+		session.on('state', onState);
+	});
+}
+
 export function ChatScreen({session, initialState, notice, open, notify = defaultNotifySettings, signal}: Props) {
 	const {exit} = useApp();
 	const {columns, rows} = useTerminalSize();
@@ -104,15 +133,21 @@ export function ChatScreen({session, initialState, notice, open, notify = defaul
 	const {mainHeight, sidebarWidth, messageWidth} = layout(columns, rows);
 	const conversation = activeConversation(state);
 	const messageRowCount = messageRows(mainHeight);
-	const pageSize = Math.max(1, messageRowCount - 1);
+	// What shows is measured in rows (wrapped lines, the divider, the header over the oldest line), so
+	// the top stops with the oldest line in view and a page leaves one line of the last in view.
+	const newLineKey = useMemo(() => firstNewLine(conversation), [conversation]);
+	const header = conversation.lines.length === 0 || topHint(conversation, mainHeight, 'top') !== undefined;
+	const visible = useMemo(() => visibleLines(conversation, mainHeight, messageWidth, {newLineKey, header}), [conversation, mainHeight, messageWidth, newLineKey, header]);
+	const topLines = useMemo(() => linesFromTop(conversation, mainHeight, messageWidth, {newLineKey, header}), [conversation, mainHeight, messageWidth, newLineKey, header]);
+	const pageSize = Math.max(1, visible.length - 1);
 	const [backlog, setBacklog] = useState(0);
-	const sender = useMemo(() => new PacedSender(async line => session.send(line), setBacklog), [session]);
+	const sender = useMemo(() => new PacedSender(async line => session.send(line), setBacklog, async () => untilOnline(session)), [session]);
 	useEffect(() => () => {
 		sender.stop();
 	}, [sender]);
 
 	// Every key goes through the reducer, in order, whatever the burst; only leaving is done here.
-	const view = {pageSize, rows: messageRowCount};
+	const view = {pageSize, rows: messageRowCount, topLines};
 	useKeys(keys => {
 		for (const key of keys) {
 			if (key.kind === 'ctrl' && key.letter === 'c') {
@@ -225,8 +260,6 @@ export function ChatScreen({session, initialState, notice, open, notify = defaul
 	}, [signal, notify.title, state.me, state.server, totals.unread]);
 
 	const summaries = useSummaries(state);
-	const visible = useMemo(() => visibleLines(conversation, mainHeight), [conversation, mainHeight]);
-	const newLineKey = useMemo(() => firstNewLine(conversation), [conversation]);
 	const target = conversation.kind === 'all' ? 'All' : `${conversation.kind === 'group' ? '#' : '@'}${terminalSafe(conversation.name)}`;
 	const members = conversation.kind === 'group' ? state.members[conversation.name] : undefined;
 	return (
@@ -252,8 +285,7 @@ export function ChatScreen({session, initialState, notice, open, notify = defaul
 					width={messageWidth}
 					height={mainHeight}
 					newLineKey={newLineKey}
-					top={topHint(conversation, mainHeight)}
-					alignTop={conversation.scroll > 0 && conversation.lines.length - conversation.scroll <= messageRowCount}
+					top={topHint(conversation, mainHeight, visible)}
 				/>
 			</Box>
 			<HintLine width={columns} completion={input.completion} scroll={conversation.scroll} target={target} pasted={input.pasted}/>

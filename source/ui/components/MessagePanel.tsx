@@ -20,8 +20,6 @@ type Props = {
 	readonly newLineKey?: number;
 	/** Shown above the oldest line when it is in view. */
 	readonly top?: TopHint;
-	/** Scrolled back to the oldest line held: it shows at the top, what follows below it (lines that wrap may push the last ones out). */
-	readonly alignTop?: boolean;
 };
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
@@ -42,16 +40,61 @@ function noteRows(text: string, marker: string, width: number): string[] {
 	return rows;
 }
 
-function MessageRows({line, width}: {readonly line: MessageLine; readonly width: number}) {
-	const paint = usePaint();
-	// On a monochrome screen a mention is shown inverse instead of on yellow.
-	const colors = useContext(ColorsContext);
+type MessageLayout = {readonly from: string; readonly time: string; readonly indent: number; readonly rows: readonly string[]};
+
+function messageLayout(line: MessageLine, width: number): MessageLayout {
 	const from = terminalSafe(line.from);
 	const time = `${formatTime(line.ts)} `;
 	const head = line.action ? `${time}* ${from} ` : `${time}${from}${line.mine ? ' (you)' : ''}: `;
 	// Rows after the first hang under the text (at most a third of the width in, for long names).
 	const indent = Math.min(displayWidth(head), Math.floor(width / 3));
 	const rows = wrapText(terminalSafe(line.text), Math.max(1, width - indent), Math.max(1, width - displayWidth(head)));
+	return {from, time, indent, rows};
+}
+
+/** Each line's rows at the width it was last laid out at: the same line is not wrapped again on every render. */
+const layouts = new WeakMap<Line, {readonly width: number; readonly rows: readonly string[]; readonly message?: MessageLayout}>();
+
+function laidOut(line: Line, width: number): {readonly rows: readonly string[]; readonly message?: MessageLayout} {
+	const known = layouts.get(line);
+	if (known?.width === width) {
+		return known;
+	}
+
+	let value: {width: number; rows: readonly string[]; message?: MessageLayout};
+	switch (line.kind) {
+		case 'message': {
+			const message = messageLayout(line, width);
+			value = {width, rows: message.rows, message};
+			break;
+		}
+
+		case 'info':
+		case 'error': {
+			value = {width, rows: noteRows(line.text, line.kind === 'info' ? '  ' : '! ', width)};
+			break;
+		}
+
+		case 'gap': {
+			value = {width, rows: ['']};
+			break;
+		}
+	}
+
+	layouts.set(line, value);
+	return value;
+}
+
+/** How many rows `line` takes in a panel whose text is `width` columns wide. */
+export function lineRowCount(line: Line, width: number): number {
+	return Math.max(1, laidOut(line, width).rows.length);
+}
+
+function MessageRows({line, width}: {readonly line: MessageLine; readonly width: number}) {
+	const paint = usePaint();
+	// On a monochrome screen a mention is shown inverse instead of on yellow.
+	const colors = useContext(ColorsContext);
+	const {from, time, indent, rows} = laidOut(line, width).message!;
 	const body = (text: string) => (line.mention ? <Text bold inverse={!colors} color={paint('black')} backgroundColor={paint('yellow')}>{text}</Text> : <Text italic={line.action}>{text}</Text>);
 	return (
 		<Box flexDirection="column" flexShrink={0}>
@@ -76,7 +119,7 @@ const LineRow = memo(function LineRow({line, width}: {readonly line: Line; reado
 	switch (line.kind) {
 		case 'info':
 		case 'error': {
-			const rows = noteRows(line.text, line.kind === 'info' ? '  ' : '! ', width);
+			const {rows} = laidOut(line, width);
 			return (
 				<Box flexDirection="column" flexShrink={0}>
 					{rows.map((row, index) => (
@@ -128,19 +171,71 @@ export function messageRows(height: number): number {
 	return Math.max(1, height - 3);
 }
 
-/**
-The lines that can show in a panel of this height: the last `rows` above the scroll position.
-A line takes at least one row, so no more can be visible; wrapped ones push the oldest out of the clipped top.
-*/
-export function visibleLines(conversation: Pick<Conversation, 'lines' | 'scroll'>, height: number): readonly Line[] {
-	const rows = messageRows(height);
-	const end = conversation.lines.length - conversation.scroll;
-	return conversation.lines.slice(Math.max(0, end - rows), end);
+/** What else takes a row in the panel: the "new messages" divider above a line, a header above the oldest line. */
+export type RowExtras = {readonly newLineKey?: number; readonly header?: boolean};
+
+/** Text columns inside a message panel this wide: the border (2) and the padding (2) take the rest. */
+export function panelTextWidth(width: number): number {
+	return Math.max(1, width - 4);
 }
 
-/** What to say above the oldest line, when it is in view: history on its way, or more of it to fetch with PageUp. */
-export function topHint(conversation: Pick<Conversation, 'lines' | 'scroll' | 'history' | 'hasOlder' | 'loadingOlder'>, height: number): TopHint {
-	if (conversation.lines.length - conversation.scroll > messageRows(height)) {
+/**
+The lines that show in a panel of this height above the scroll position. With the panel's `width`,
+as many as fit whole, wrapped rows, the divider and the header counted (at least one); without it,
+one row per line (an upper bound).
+*/
+export function visibleLines(conversation: Pick<Conversation, 'lines' | 'scroll'>, height: number, width?: number, extras: RowExtras = {}): readonly Line[] {
+	const rows = messageRows(height);
+	const end = conversation.lines.length - conversation.scroll;
+	if (width === undefined) {
+		return conversation.lines.slice(Math.max(0, end - rows), end);
+	}
+
+	const text = panelTextWidth(width);
+	let start = end;
+	let used = 0;
+	while (start > 0) {
+		const line = conversation.lines[start - 1]!;
+		const need = lineRowCount(line, text) + (line.key === extras.newLineKey ? 1 : 0) + (start === 1 && extras.header ? 1 : 0);
+		if (used + need > rows && start < end) {
+			break;
+		}
+
+		used += need;
+		start--;
+	}
+
+	return conversation.lines.slice(start, end);
+}
+
+/** How many lines, from the oldest, fit in the panel when it is scrolled to the top: the top is `scroll = lines − this`. */
+export function linesFromTop(conversation: Pick<Conversation, 'lines'>, height: number, width: number, extras: RowExtras = {}): number {
+	const rows = messageRows(height);
+	const text = panelTextWidth(width);
+	let used = extras.header ? 1 : 0;
+	let count = 0;
+	for (const line of conversation.lines) {
+		const need = lineRowCount(line, text) + (line.key === extras.newLineKey ? 1 : 0);
+		if (used + need > rows && count > 0) {
+			break;
+		}
+
+		used += need;
+		count++;
+	}
+
+	return Math.max(1, count);
+}
+
+/**
+What to say above the oldest line, when it is in view: history on its way, or more of it to fetch
+with PageUp. `shown`: the lines in view (by default, whether the top is in view is guessed at one
+row per line); `atTop` forces the answer for the top.
+*/
+export function topHint(conversation: Pick<Conversation, 'lines' | 'scroll' | 'history' | 'hasOlder' | 'loadingOlder'>, height: number, shown?: readonly Line[] | 'top'): TopHint {
+	const atTop = shown === 'top'
+		|| (shown === undefined ? conversation.lines.length - conversation.scroll <= messageRows(height) : (shown.length === 0 || shown[0] === conversation.lines[0]));
+	if (!atTop) {
 		return undefined;
 	}
 
@@ -160,7 +255,7 @@ export function topHint(conversation: Pick<Conversation, 'lines' | 'scroll' | 'h
 }
 
 /** The open conversation, pinned to the bottom. */
-export const MessagePanel = memo(function MessagePanel({title, lines: visible, scroll, width, height, newLineKey, top, alignTop = false}: Props) {
+export const MessagePanel = memo(function MessagePanel({title, lines: visible, scroll, width, height, newLineKey, top}: Props) {
 	const paint = usePaint();
 	const rows = messageRows(height);
 	// Inside the border (2) and the padding (2).
@@ -175,7 +270,7 @@ export const MessagePanel = memo(function MessagePanel({title, lines: visible, s
 				</Box>
 				{scroll > 0 ? <Text color={paint('yellow')}>{` ↓ ${scroll} newer (PgDn)`}</Text> : null}
 			</Box>
-			<Box height={rows} overflow="hidden" flexDirection="column" justifyContent={alignTop ? 'flex-start' : 'flex-end'}>
+			<Box height={rows} overflow="hidden" flexDirection="column" justifyContent="flex-end">
 				<Box flexDirection="column" flexShrink={0}>
 					{header === undefined ? null : <Text dimColor wrap="truncate-end">{header}</Text>}
 					{visible.map(line => (line.key === newLineKey

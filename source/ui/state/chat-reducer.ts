@@ -29,7 +29,7 @@ export type ChatAction =
 	| {readonly type: 'switch'; readonly step: 1 | -1}
 	| {readonly type: 'select'; readonly key: ConversationKey}
 	/** `rows`: message rows the panel shows (default pageSize + 1), to know when the top or a gap comes into view. */
-	| {readonly type: 'scroll'; readonly to: 'page_up' | 'page_down' | 'top' | 'bottom'; readonly pageSize: number; readonly rows?: number}
+	| {readonly type: 'scroll'; readonly to: 'page_up' | 'page_down' | 'top' | 'bottom'; readonly pageSize: number; readonly rows?: number; readonly topLines?: number}
 	/** A line from the client itself (a usage error, "not connected"), shown in the open conversation. */
 	| {readonly type: 'notice'; readonly level: 'info' | 'error'; readonly text: string}
 	/** `/query`: open a conversation, making it when it is new. */
@@ -891,9 +891,9 @@ function applyReply(draft: Draft, command: Command, reply: CommandReply, silent:
 	}
 }
 
-function scrolled(conversation: Conversation, to: 'page_up' | 'page_down' | 'top' | 'bottom', pageSize: number, rows: number): number {
+function scrolled(conversation: Conversation, to: 'page_up' | 'page_down' | 'top' | 'bottom', pageSize: number, topLines: number): number {
 	// The top stops with the oldest line at the top of the view, not alone at its bottom.
-	const max = Math.max(0, conversation.lines.length - rows);
+	const max = Math.max(0, conversation.lines.length - topLines);
 	const step = Math.max(1, pageSize);
 	return to === 'page_up'
 		? Math.min(max, conversation.scroll + step)
@@ -1033,7 +1033,7 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 
 		case 'scroll': {
 			const conversation = state.conversations[state.active]!;
-			const scroll = scrolled(conversation, action.to, action.pageSize, action.rows ?? action.pageSize + 1);
+			const scroll = scrolled(conversation, action.to, action.pageSize, action.topLines ?? action.rows ?? action.pageSize + 1);
 			const draft = new Draft(state);
 			if (scroll !== conversation.scroll) {
 				draft.setScroll(state.active, scroll);

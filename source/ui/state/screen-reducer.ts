@@ -9,8 +9,8 @@ import type {InputState} from './input-reducer.js';
 /** The chat view and the input line in one state, so a burst of keys sees one consistent order of events. */
 export type ScreenState = {readonly chat: ChatState; readonly input: InputState};
 
-/** What a key needs to know of the view: how far a page scrolls, how many message rows show. */
-export type ViewSize = {readonly pageSize: number; readonly rows: number};
+/** What a key needs to know of the view: how far a page scrolls, how many message rows show, how many lines fit at the top. */
+export type ViewSize = {readonly pageSize: number; readonly rows: number; readonly topLines?: number};
 
 export type ScreenAction =
 	| ChatAction
@@ -62,7 +62,7 @@ function chat(state: ScreenState, action: ChatAction): ScreenState {
 }
 
 function onKey(state: ScreenState, key: Key, view: ViewSize): ScreenState {
-	const scroll = (to: 'page_up' | 'page_down' | 'top' | 'bottom') => chat(state, {type: 'scroll', to, pageSize: view.pageSize, rows: view.rows});
+	const scroll = (to: 'page_up' | 'page_down' | 'top' | 'bottom') => chat(state, {type: 'scroll', to, pageSize: view.pageSize, rows: view.rows, ...(view.topLines === undefined ? {} : {topLines: view.topLines})});
 	if (state.input.pasting !== undefined) {
 		// Inside a bracketed paste every key is text, line ends included, until the paste ends.
 		switch (key.kind) {
