@@ -5,6 +5,7 @@ import {ConnectError} from '../../client/connection.js';
 import type {ChatSession} from '../session.js';
 import {nameProblem, sanitizeText} from '../../protocol/index.js';
 import {useKeys} from '../hooks/use-keys.js';
+import {useTerminalSize} from '../hooks/use-terminal-size.js';
 import type {Key} from '../keys.js';
 import {edit, type EditOperation, type Line} from '../state/line-editor.js';
 import {InputLine} from './InputLine.js';
@@ -183,9 +184,12 @@ export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
 		}
 	});
 
+	// The padding (2 + 2) and the label (11) take the rest of the terminal's width.
+	const {columns} = useTerminalSize();
+	const fieldWidth = Math.max(4, Math.min(60, columns - 16));
 	const field = (name: Field, mask = false) => {
 		const {value, cursor} = state[name];
-		return <InputLine value={value} cursor={cursor} width={40} mask={mask} focused={!state.busy && state.field === name}/>;
+		return <InputLine value={value} cursor={cursor} width={fieldWidth} mask={mask} focused={!state.busy && state.field === name}/>;
 	};
 
 	return (
