@@ -78,8 +78,12 @@ export function connectionError(event: ErrorReply, nick: string, command: string
 		return numeric('904', target, [], `SASL authentication failed: ${lineSafe(event.message)}`);
 	}
 
-	if (!registered && (event.code === 'auth_failed' || event.code === 'throttled')) {
+	if (!registered && event.code === 'auth_failed') {
 		return numeric('464', target, [], `Password incorrect: ${lineSafe(event.message)}`);
+	}
+
+	if (!registered && event.code === 'throttled') {
+		return numeric('464', target, [], `Login refused: ${lineSafe(event.message)}`);
 	}
 
 	return serverNotice(target, event.message);

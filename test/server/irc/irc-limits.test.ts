@@ -70,6 +70,26 @@ describe('IRC limits and bad input', () => {
 		await register(server, 'bob', 'builder');
 	});
 
+	it('counts IRC password guesses against the account, as every login does: the fourth try in a minute is refused unchecked', async () => {
+		const server = await fixture.start({data: ':memory:', ircPort: 0});
+		const attempt = async (password: string) => {
+			const client = fixture.keep(await LineSocket.connect(server.server.ircAddress!.port));
+			client.send(`PASS ${password}`);
+			client.send('NICK bob');
+			client.send('USER bob 0 * :Bob');
+			const answer = await client.next();
+			await client.waitForClose();
+			return answer;
+		};
+
+		for (let index = 0; index < 3; index++) {
+			// eslint-disable-next-line no-await-in-loop
+			expect(await attempt('guess')).toMatch(/^:irc\.natter 464 bob :Password incorrect: invalid username or password/);
+		}
+
+		expect(await attempt('builder')).toMatch(/^:irc\.natter 464 bob :Login refused: too many failed logins for this account; try again in \d+ s/);
+	});
+
 	it('closes a connection that sends only junk before registering', async () => {
 		const server = await fixture.start({data: ':memory:', ircPort: 0});
 		const junk = fixture.keep(await LineSocket.connect(server.server.ircAddress!.port));
