@@ -18,8 +18,6 @@ type Props = {
 	readonly notice?: string;
 	/** Speak TLS (`--tls`): the certificate is checked (and, on first contact, the user asked) before the login screen. */
 	readonly tls?: TlsSetup;
-	/** Open this conversation first when it is there. */
-	readonly open?: string;
 	readonly notify?: NotifySettings;
 	/** Where bells and the title go (the real terminal). */
 	readonly signal?: (sequence: string) => void;
@@ -36,11 +34,11 @@ export default function App({colors = true, ...props}: Props) {
 	);
 }
 
-function Screens({host, port, user, session: given, notice, tls, open, notify, signal}: Omit<Props, 'colors'>) {
+function Screens({host, port, user, session: given, notice, tls, notify, signal}: Omit<Props, 'colors'>) {
 	const [session, setSession] = useState<ChatSession | undefined>(given);
 	const [trust, setTrust] = useState<ClientTls | undefined>(undefined);
 	if (session) {
-		return <ChatScreen session={session} notice={notice} open={open} notify={notify} signal={signal}/>;
+		return <ChatScreen session={session} notice={notice} notify={notify} signal={signal}/>;
 	}
 
 	if (tls && !trust) {

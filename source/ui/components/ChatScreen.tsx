@@ -27,8 +27,6 @@ type Props = {
 	readonly initialState?: ChatState;
 	/** A line shown in All when the screen opens (natter demo says where it keeps its data). */
 	readonly notice?: string;
-	/** Open this conversation first when it is there (natter demo opens #lobby). */
-	readonly open?: string;
 	/** Bell, desktop notification, title (see notify.ts). */
 	readonly notify?: NotifySettings;
 	/** Where bells and title sequences go (the real terminal); none: no signals at all. */
@@ -95,7 +93,7 @@ async function untilOnline(session: ChatSession): Promise<void> {
 	});
 }
 
-export function ChatScreen({session, initialState, notice, open, notify = defaultNotifySettings, signal}: Props) {
+export function ChatScreen({session, initialState, notice, notify = defaultNotifySettings, signal}: Props) {
 	const {exit} = useApp();
 	const {columns, rows} = useTerminalSize();
 	const [screen, dispatch] = useReducer(screenReducer, undefined, () => {
@@ -203,15 +201,6 @@ export function ChatScreen({session, initialState, notice, open, notify = defaul
 
 		dispatch({type: 'taken', upTo: input.outbox.at(-1)!.seq});
 	}, [input.outbox, state.conversations, conversation, pageSize, sender, leave]);
-
-	// natter demo opens on #lobby once it is in the list.
-	const opened = useRef(false);
-	useEffect(() => {
-		if (!opened.current && open !== undefined && state.conversations[open]) {
-			opened.current = true;
-			dispatch({type: 'select', key: open});
-		}
-	}, [open, state.conversations]);
 
 	// The open group's members, for the panel, fetched once when it is first opened.
 	const membersAsked = useRef(new Set<string>());
