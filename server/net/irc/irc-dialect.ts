@@ -468,7 +468,15 @@ export class IrcDialect implements Dialect {
 					return;
 				}
 
-				return this.#each(params[0], maxJoinTargets, channel => this.#host.respond(this.#groupOf(channel) === undefined ? Promise.resolve(numeric('366', nick, [lineSafe(channel).slice(0, 64)], 'End of /NAMES list.')) : namesReply(host, nick, this.#groupOf(channel)!)));
+				return this.#each(params[0], maxJoinTargets, channel => {
+					const group = this.#groupOf(channel);
+					if (group === undefined) {
+						this.#numeric('366', [channel], 'End of /NAMES list.');
+						return;
+					}
+
+					return host.respond(namesReply(host, nick, group));
+				});
 			}
 
 			case 'WHO': {

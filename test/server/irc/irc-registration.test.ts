@@ -209,6 +209,9 @@ describe('IRC commands, numerics line by line', () => {
 		expect(await bob.next()).toBe(':irc.natter 403 bob #nowhere :No such channel');
 		bob.send('PRIVMSG alice');
 		expect(await bob.next()).toBe(':irc.natter 412 bob :No text to send');
+		bob.send('NAMES #no.dots,#nowhere');
+		expect(await bob.next()).toBe(':irc.natter 366 bob #no.dots :End of /NAMES list.');
+		expect(await bob.next()).toBe(':irc.natter 366 bob #nowhere :End of /NAMES list.');
 		bob.send('FROBNICATE now');
 		expect(await bob.next()).toBe(':irc.natter 421 bob FROBNICATE :Unknown command');
 		bob.send('NICK robert');
