@@ -170,7 +170,7 @@ export class IrcDialect implements Dialect {
 	}
 
 	#numeric(code: string, middle: readonly string[], last?: string): void {
-		this.#say(numeric(code, this.#target, middle.map(word => lineSafe(word).slice(0, 64)), last));
+		this.#say(numeric(code, this.#target, middle.map(word => word.slice(0, 64)), last));
 	}
 
 	#startPings(): void {

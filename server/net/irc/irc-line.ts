@@ -69,9 +69,14 @@ export function ircLine(prefix: string, command: string, middle: readonly string
 	return last === undefined ? `${head}\r\n` : `${head} :${last}\r\n`;
 }
 
-/** A numeric reply from the server to `target` (`*` before a nick is known). */
+/** A middle parameter made of what a client sent: one word (no spaces), not starting with `:`, never empty. */
+export function middleSafe(word: string): string {
+	return lineSafe(word).replaceAll(' ', '').replace(/^:+/, '') || '*';
+}
+
+/** A numeric reply from the server to `target` (`*` before a nick is known). Middle parameters may echo what a client sent. */
 export function numeric(code: string, target: string, middle: readonly string[], last?: string): string {
-	return ircLine(SERVER_NAME, code, [target, ...middle], last);
+	return ircLine(SERVER_NAME, code, [target, ...middle.map(word => middleSafe(word))], last);
 }
 
 /**

@@ -212,6 +212,8 @@ describe('IRC commands, numerics line by line', () => {
 		bob.send('NAMES #no.dots,#nowhere');
 		expect(await bob.next()).toBe(':irc.natter 366 bob #no.dots :End of /NAMES list.');
 		expect(await bob.next()).toBe(':irc.natter 366 bob #nowhere :End of /NAMES list.');
+		bob.send('WHO :#a b');
+		expect(await bob.next()).toBe(':irc.natter 315 bob #ab :End of /WHO list.');
 		bob.send('FROBNICATE now');
 		expect(await bob.next()).toBe(':irc.natter 421 bob FROBNICATE :Unknown command');
 		bob.send('NICK robert');
