@@ -232,7 +232,7 @@ export class IrcDialect implements Dialect {
 			}
 
 			case 'PING': {
-				this.#say(ircLine(SERVER_NAME, 'PONG', [SERVER_NAME], params[0] ?? ''));
+				this.#say(ircLine(SERVER_NAME, 'PONG', [SERVER_NAME], lineSafe(params[0] ?? '')));
 				return;
 			}
 
@@ -561,7 +561,7 @@ export class IrcDialect implements Dialect {
 			}
 
 			case 'PING': {
-				this.#say(ircLine(SERVER_NAME, 'PONG', [SERVER_NAME], params[0] ?? ''));
+				this.#say(ircLine(SERVER_NAME, 'PONG', [SERVER_NAME], lineSafe(params[0] ?? '')));
 				return;
 			}
 
