@@ -48,6 +48,24 @@ describe.skipIf(!redisServerAvailable)('several nodes on one Redis', () => {
 		expect(await alice.waitFor(/waves/)).toMatch(/\* bob waves$/);
 	});
 
+	it('IRC on one node, JSON on another: channels are the same groups, DMs cross', async () => {
+		const [first] = await cluster.nodes(1, {ircPort: 0});
+		const [second] = await cluster.nodes(1);
+		const irc = cluster.keep(await LineSocket.connect(first!.server.ircAddress!.port));
+		irc.write('PASS wonderland\r\nNICK alice\r\nUSER alice 0 * :Alice\r\n');
+		await irc.waitFor(/ 001 alice /);
+		irc.write('JOIN #dev\r\n');
+		await irc.waitFor(/^:alice!\S+ JOIN #dev$/);
+		const bob = await json(second!, 'bob');
+		expect(await jsonCommand(bob, '/join_group dev')).toMatchObject({type: 'ok'});
+		expect(await jsonCommand(bob, '/group_msg dev hello irc')).toMatchObject({type: 'ok', recipients: 1});
+		expect(await irc.waitFor(/PRIVMSG #dev/)).toBe(':bob!bob@irc.natter PRIVMSG #dev :hello irc');
+		await jsonCommand(bob, '/msg alice a dm');
+		expect(await irc.waitFor(/PRIVMSG alice/)).toBe(':bob!bob@irc.natter PRIVMSG alice :a dm');
+		irc.write('PRIVMSG #dev :hi from irc\r\n');
+		expect(await bob.waitForEvent(event => event.type === 'group_msg')).toMatchObject({from: 'alice', text: 'hi from irc'});
+	});
+
 	it('JSON mode: presence, /users and every session of a user across three nodes', async () => {
 		const [one, two, three] = await cluster.nodes(3);
 		const alice = await json(one!, 'alice');
