@@ -177,11 +177,7 @@ export class RedisStore implements ChatStore {
 	static async open(link: RedisLink, options: RedisStoreOptions): Promise<RedisStore> {
 		const store = new RedisStore(link, options);
 		await link.subscriber.subscribe(redisChannels.members, (group: string) => {
-			if (group === '*') {
-				store.#forget('*');
-			} else {
-				store.#forget(group);
-			}
+			store.#forget(group);
 		});
 		// Changes published while this node was not listening are unknown: forget every copy.
 		link.onReconnect(() => {
@@ -237,7 +233,6 @@ export class RedisStore implements ChatStore {
 			this.#call<string[]>(['SMEMBERS', redisKeys.members(group)]),
 		]);
 		if (exists === 0) {
-			this.#forget(group);
 			return undefined;
 		}
 
