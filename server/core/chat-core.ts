@@ -227,6 +227,13 @@ export class ChatCore {
 				break;
 			}
 
+			// Older messages than the store keeps (retention, --history-max): the client is told what it cannot have.
+			const first = page.messages[0]!.seq;
+			if (first > after + 1) {
+				gaps++;
+				session.send(new Envelope({type: 'gap', conversation: conversation.name, after, before: first, skipped: first - after - 1}));
+			}
+
 			for (const message of page.messages) {
 				this.#sendMessage(session, message);
 			}

@@ -191,6 +191,42 @@ describe.skipIf(!redisServerAvailable)('several nodes on one Redis', () => {
 		expect(bob.unread().filter(line => line.includes('"type":"group_msg"'))).toEqual([]);
 	});
 
+	it('resume from before what the streams keep: a gap, then every kept message once', async () => {
+		const [first, second] = await cluster.nodes(2, {historyMax: 10});
+		const alice = await json(first!, 'alice');
+		const bob = await json(second!, 'bob');
+		expect(await jsonCommand(alice, '/create_group g')).toMatchObject({type: 'ok'});
+		expect(await jsonCommand(bob, '/join_group g')).toMatchObject({type: 'ok'});
+		bob.destroy();
+		for (let index = 1; index <= 250; index++) {
+			alice.sendJson({type: 'command', id: `fill-${index}`, line: `/group_msg g m${index}`});
+		}
+
+		await alice.waitForEvent(event => event.type === 'ok' && event.id === 'fill-250');
+		const back = await json(second!, 'bob', {'#g': 0});
+		const gap = await back.waitForEvent<Extract<ServerEvent, {type: 'gap'}>>(event => event.type === 'gap');
+		// XADD MAXLEN ~ 10 keeps at least 10, trimming whole stream nodes.
+		expect(gap).toMatchObject({conversation: '#g', after: 0});
+		expect(gap.before).toBeGreaterThan(1);
+		expect(gap.before).toBeLessThanOrEqual(241);
+		expect(gap.skipped).toBe(gap.before - 1);
+		const seqs: number[] = [];
+		for (;;) {
+			// eslint-disable-next-line no-await-in-loop
+			const event = await back.nextEvent();
+			if (event.type === 'resumed') {
+				expect(event).toMatchObject({messages: 251 - gap.before, gaps: 1});
+				break;
+			}
+
+			if (event.type === 'group_msg') {
+				seqs.push(event.seq);
+			}
+		}
+
+		expect(seqs).toEqual(Array.from({length: 251 - gap.before}, (_, index) => gap.before + index));
+	});
+
 	it('gives one group one order: every member on three nodes sees the same seqs, in seq order, under concurrent senders', async () => {
 		const nodes = await cluster.nodes(3);
 		const users: User[] = ['alice', 'bob', 'carol', 'dave'];
