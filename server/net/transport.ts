@@ -38,42 +38,6 @@ const maxBacklog = 64;
 /** Text waiting in the backlog (UTF-16 code units) before input is paused: the byte budget of a connection's read-ahead. */
 const maxBacklogChars = 128 * 1024;
 
-/**
-Frames run per event-loop turn across every connection; the rest wait in their connections'
-backlogs for the next turn. Without a bound, a server behind on its input ran one turn over
-everything every socket held (20 000 commands at once): one store commit that size, every reply
-held back by it, and objects kept so long that they left the young generation, so the cost per
-message rose exactly when the server was busiest.
-*/
-const framesPerTurn = 1024;
-let framesLeft = framesPerTurn;
-let refillScheduled = false;
-const waitingForTurn: Transport[] = [];
-
-function refill(): void {
-	refillScheduled = false;
-	framesLeft = framesPerTurn;
-	const waiting = waitingForTurn.splice(0);
-	for (const transport of waiting) {
-		transport.nextTurn();
-	}
-}
-
-/** Takes one frame from this turn's budget; false when it is spent (the caller waits for the next turn). */
-function spendFrame(): boolean {
-	if (!refillScheduled) {
-		refillScheduled = true;
-		setImmediate(refill);
-	}
-
-	if (framesLeft === 0) {
-		return false;
-	}
-
-	framesLeft--;
-	return true;
-}
-
 function frameChars(frame: Frame): number {
 	return frame.kind === 'line' ? frame.text.length : 0;
 }
@@ -90,8 +54,6 @@ export class Transport {
 	#handler: TransportHandler | undefined;
 	/** A frame's handler is running (its promise has not settled): later frames wait in the backlog. */
 	#busy = false;
-	/** This turn's frame budget ran out: the backlog goes on next turn. */
-	#waitingForTurn = false;
 	#backlog: Frame[] = [];
 	#backlogChars = 0;
 	#paused = false;
@@ -300,7 +262,7 @@ export class Transport {
 
 	#take(frames: Frame[]): void {
 		for (const frame of frames) {
-			if (this.#busy || this.#waitingForTurn || (!this.#closing && !this.#spend())) {
+			if (this.#busy) {
 				this.#backlog.push(frame);
 				this.#backlogChars += frameChars(frame);
 			} else if (!this.#closing) {
@@ -309,22 +271,6 @@ export class Transport {
 		}
 
 		this.#updateReading();
-	}
-
-	#spend(): boolean {
-		if (spendFrame()) {
-			return true;
-		}
-
-		this.#waitingForTurn = true;
-		waitingForTurn.push(this);
-		return false;
-	}
-
-	/** The next turn's budget is there: go on with the backlog. */
-	nextTurn(): void {
-		this.#waitingForTurn = false;
-		this.#drainBacklog();
 	}
 
 	/** Runs one frame; a promise makes the transport busy until it settles, then the backlog goes on. */
@@ -359,7 +305,7 @@ export class Transport {
 	};
 
 	#drainBacklog(): void {
-		while (!this.#busy && !this.#waitingForTurn && !this.#closing && this.#backlog.length > 0 && this.#spend()) {
+		while (!this.#busy && !this.#closing && this.#backlog.length > 0) {
 			const frame = this.#backlog.shift()!;
 			this.#backlogChars -= frameChars(frame);
 			this.#run(frame);
