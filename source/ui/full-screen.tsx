@@ -6,6 +6,9 @@ const leaveAlternateScreen = '\u001B[?1049l';
 // A paste arrives between ESC[200~ and ESC[201~, so it is not typed line by line (keys.ts).
 const bracketedPasteOn = '\u001B[?2004h';
 const bracketedPasteOff = '\u001B[?2004l';
+// Focus reports (ESC[I / ESC[O): a mention in the open conversation rings only while the terminal is not in front.
+const focusReportsOn = '\u001B[?1004h';
+const focusReportsOff = '\u001B[?1004l';
 // xterm's title stack: the title the screen sets (unread counts) is taken back on the way out.
 const saveTitle = '\u001B[22;0t';
 const restoreTitle = '\u001B[23;0t';
@@ -28,11 +31,11 @@ export async function runFullScreen(node: ReactNode, onSignal?: () => void): Pro
 	const restore = () => {
 		if (!restored) {
 			restored = true;
-			process.stdout.write(bracketedPasteOff + leaveAlternateScreen + restoreTitle);
+			process.stdout.write(focusReportsOff + bracketedPasteOff + leaveAlternateScreen + restoreTitle);
 		}
 	};
 
-	process.stdout.write(saveTitle + enterAlternateScreen + bracketedPasteOn);
+	process.stdout.write(saveTitle + enterAlternateScreen + bracketedPasteOn + focusReportsOn);
 	process.once('exit', restore);
 	// Ctrl+C is a key in raw mode, which the app handles itself; SIGINT still comes from `kill -INT`.
 	const instance = render(node, {exitOnCtrlC: false});

@@ -26,6 +26,8 @@ export type Key =
 	| {readonly kind: 'alt'; readonly letter: string}
 	| {readonly kind: 'paste_start'}
 	| {readonly kind: 'paste_end'}
+	/** Focus reporting (CSI ?1004h): ESC[I when the terminal gains the focus, ESC[O when it loses it. */
+	| {readonly kind: 'focus'; readonly focused: boolean}
 	| {readonly kind: 'unknown'};
 
 const escape = '\u001B';
@@ -75,6 +77,11 @@ function fromCsi(sequence: string): Key {
 
 		case 'Z': {
 			return {kind: 'backtab'};
+		}
+
+		case 'I':
+		case 'O': {
+			return number === '' && modifier === undefined ? {kind: 'focus', focused: final === 'I'} : {kind: 'unknown'};
 		}
 
 		case '~':

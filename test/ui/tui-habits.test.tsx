@@ -79,6 +79,8 @@ const special = {
 	shiftPageUp: '\u001B[5;2~',
 	pasteStart: '\u001B[200~',
 	pasteEnd: '\u001B[201~',
+	focusIn: '\u001B[I',
+	focusOut: '\u001B[O',
 };
 
 describe('the input line edits like readline', () => {
@@ -290,6 +292,29 @@ describe('notifications', () => {
 		await bob.request('/broadcast alice, in view');
 		await screen.waitFor(frame => frame.includes('bob: alice, in view'), 'the message in view');
 		expect(signals.slice(before).join('')).not.toContain('\u0007\u001B]777');
+	});
+
+	test('with the terminal out of focus (its ESC[O report) a mention in the open conversation rings; back in focus (ESC[I) it does not; the reports never reach the input line', async () => {
+		const target = await server();
+		const bob = await client(target, 'bob');
+		const {screen, signals} = await chatAs(target, 'alice', {notify: {bell: true, desktop: 'off', title: false}});
+		await type(screen, 'draft');
+		await bob.request('/broadcast alice: one');
+		await screen.waitFor(frame => frame.includes('bob: alice: one'), 'the first mention');
+		expect(signals).toEqual([]);
+
+		await screen.press(special.focusOut);
+		await bob.request('/broadcast alice: two');
+		await screen.waitFor(frame => frame.includes('bob: alice: two'), 'the second mention');
+		await expect.poll(() => signals).toEqual(['\u0007']);
+		await bob.request('/msg alice a DM while away');
+		await expect.poll(() => signals).toEqual(['\u0007', '\u0007']);
+
+		await screen.press(special.focusIn);
+		await bob.request('/broadcast alice: three');
+		await screen.waitFor(frame => frame.includes('bob: alice: three'), 'the third mention');
+		expect(signals).toEqual(['\u0007', '\u0007']);
+		expect(typedText(screen.frame())).toBe('draft');
 	});
 
 	test('with the bell off a DM out of view rings nothing', async () => {

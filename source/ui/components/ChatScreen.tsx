@@ -146,11 +146,18 @@ export function ChatScreen({session, initialState, notice, notify = defaultNotif
 
 	// Every key goes through the reducer, in order, whatever the burst; only leaving is done here.
 	const view = {pageSize, rows: messageRowCount, topLines};
+	// Whether the terminal has the focus (its focus reports, see full-screen.tsx); until one comes, assume it has.
+	const focused = useRef(true);
 	useKeys(keys => {
 		for (const key of keys) {
 			if (key.kind === 'ctrl' && key.letter === 'c') {
 				leave();
 				return;
+			}
+
+			if (key.kind === 'focus') {
+				focused.current = key.focused;
+				continue;
 			}
 
 			dispatch({type: 'key', key, view});
@@ -221,10 +228,11 @@ export function ChatScreen({session, initialState, notice, notify = defaultNotif
 		}
 	}, [conversation, state.connection, state.members, session]);
 
-	// A bell (and a desktop notification, if asked for) for each new mention or DM out of view.
+	// A bell (and a desktop notification, if asked for) for each new mention or DM the user is not
+	// looking at: in another conversation, or anywhere while the terminal does not have the focus.
 	const alertsSeen = useRef(state.alerts);
 	useEffect(() => {
-		if (state.alerts > alertsSeen.current && state.lastAlert && signal) {
+		if (state.alerts > alertsSeen.current && state.lastAlert && signal && (!state.lastAlert.inView || !focused.current)) {
 			const sequence = alertSequence(notify, state.lastAlert);
 			if (sequence !== '') {
 				signal(sequence);

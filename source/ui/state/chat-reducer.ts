@@ -333,8 +333,9 @@ class Draft {
 			work.mentions++;
 		}
 
-		if (!line.mine && (line.mention || work.kind === 'dm') && key !== this.state.active && message.seq > work.readSeq) {
-			this.state = {...this.state, alerts: this.state.alerts + 1, lastAlert: {conversation: key, from: message.from, text: message.text, mention: line.mention}};
+		if (!line.mine && (line.mention || work.kind === 'dm') && message.seq > work.readSeq) {
+			const inView = key === this.state.active;
+			this.state = {...this.state, alerts: this.state.alerts + 1, lastAlert: {conversation: key, from: message.from, text: message.text, mention: line.mention, inView}};
 		}
 	}
 

@@ -213,6 +213,7 @@ function onKey(state: ScreenState, key: Key, view: ViewSize): ScreenState {
 
 		case 'backtab':
 		case 'paste_end':
+		case 'focus':
 		case 'unknown': {
 			return state;
 		}

@@ -112,7 +112,7 @@ export type ChatState = {
 	readonly nextRequest: number;
 	/** The members of each group whose list the client holds (from /members, kept current by presence and membership events). */
 	readonly members: Readonly<Record<string, readonly GroupMember[]>>;
-	/** Counts the messages worth a bell: a mention or a direct message, in a conversation not in view. */
+	/** Counts the messages worth a bell: a mention or a direct message from someone else (whether it rings depends on the view and the terminal's focus). */
 	readonly alerts: number;
 	/** The newest of them, for a desktop notification. */
 	readonly lastAlert: Alert | undefined;
@@ -120,4 +120,11 @@ export type ChatState = {
 
 export type GroupMember = {readonly name: string; readonly online: boolean};
 
-export type Alert = {readonly conversation: ConversationKey; readonly from: string; readonly text: string; readonly mention: boolean};
+export type Alert = {
+	readonly conversation: ConversationKey;
+	readonly from: string;
+	readonly text: string;
+	readonly mention: boolean;
+	/** It arrived in the open conversation. */
+	readonly inView: boolean;
+};
