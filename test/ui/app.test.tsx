@@ -87,6 +87,23 @@ describe('login screen', () => {
 		expect(chat).not.toContain('wonderland');
 	});
 
+	test('a paste of several lines into a login field keeps only its first line and does not log in until Enter', async () => {
+		const target = await server();
+		const screen = renderScreen(<App host={target.address.host} port={target.address.port}/>);
+		await screen.waitFor(frame => frame.includes('User:'), 'the login screen');
+		await screen.press('\u001B[200~alice\nbob\n\u001B[201~');
+		await screen.waitFor(frame => frame.includes('Only the first line of the paste was kept'), 'the paste notice');
+		expect(screen.frame()).toMatch(/User: +alice *\n/);
+		expect(screen.frame()).not.toContain('bob');
+		await screen.press(keys.enter);
+		await screen.press('\u001B[200~wonderland\r\njunk from the clipboard\r\n\u001B[201~');
+		const pasted = await screen.waitFor(frame => frame.includes('**********') && frame.includes('Only the first line'), 'the masked password');
+		expect(pasted).not.toContain('Logging in');
+		expect(pasted).not.toContain('***********');
+		await screen.press(keys.enter);
+		await screen.waitFor(frame => frame.includes('alice@127.0.0.1'), 'the chat screen');
+	});
+
 	test('the password is masked while typed, and --user skips to it', async () => {
 		const target = await server();
 		const screen = renderScreen(<App host={target.address.host} port={target.address.port} user="bob"/>);

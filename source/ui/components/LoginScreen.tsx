@@ -1,4 +1,4 @@
-import {useEffect, useReducer} from 'react';
+import {useEffect, useReducer, useRef} from 'react';
 import {Box, Text, useApp} from 'ink';
 import {usePaint} from '../theme.js';
 import {ConnectError} from '../../client/connection.js';
@@ -26,6 +26,8 @@ type State = {
 	readonly user: Line;
 	readonly password: Line;
 	readonly error: string;
+	/** Says what happened to a paste of several lines (only its first line is kept). */
+	readonly notice: string;
 	readonly busy: boolean;
 	/** Counts login attempts; a new value starts one. */
 	readonly attempt: number;
@@ -35,6 +37,7 @@ type Action =
 	| {readonly type: 'edit'; readonly operation: EditOperation}
 	| {readonly type: 'toggle'}
 	| {readonly type: 'enter'}
+	| {readonly type: 'paste_cut'}
 	| {readonly type: 'failed'; readonly error: string; readonly field: Field};
 
 const empty: Line = {value: '', cursor: 0};
@@ -91,7 +94,11 @@ function reducer(state: State, action: Action): State {
 			}
 
 			// Keys typed right after Enter belong to the field that has the focus by then.
-			return {...state, [state.field]: edit(state[state.field], action.operation).line};
+			return {...state, [state.field]: edit(state[state.field], action.operation).line, notice: ''};
+		}
+
+		case 'paste_cut': {
+			return state.busy ? state : {...state, notice: 'Only the first line of the paste was kept: check it, then press Enter.'};
 		}
 
 		case 'toggle': {
@@ -116,7 +123,7 @@ function reducer(state: State, action: Action): State {
 				return {...state, field: 'password', error: ''};
 			}
 
-			return {...state, busy: true, error: '', attempt: state.attempt + 1};
+			return {...state, busy: true, error: '', notice: '', attempt: state.attempt + 1};
 		}
 
 		case 'failed': {
@@ -134,6 +141,7 @@ export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
 		user: {value: initialUser ?? '', cursor: (initialUser ?? '').length},
 		password: empty,
 		error: '',
+		notice: '',
 		busy: false,
 		attempt: 0,
 	});
@@ -164,11 +172,41 @@ export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
 		// Only a new attempt starts a login; the values are read as they were when Enter was pressed.
 	}, [attempt]);
 
+	// A (bracketed) paste never submits a field: only its first line goes in (a password manager's
+	// entry may end with a line break; a log pasted by mistake must not become a login attempt).
+	const paste = useRef<{cut: boolean} | undefined>(undefined);
+	const pasteCut = () => {
+		if (paste.current && !paste.current.cut) {
+			paste.current.cut = true;
+			dispatch({type: 'paste_cut'});
+		}
+	};
+
 	useKeys(keys => {
 		for (const key of keys) {
 			if (key.kind === 'ctrl' && (key.letter === 'c' || key.letter === 'd')) {
 				exit();
 				return;
+			}
+
+			if (key.kind === 'paste_start') {
+				paste.current = {cut: false};
+				continue;
+			}
+
+			if (key.kind === 'paste_end') {
+				paste.current = undefined;
+				continue;
+			}
+
+			if (paste.current) {
+				if (key.kind === 'enter') {
+					pasteCut();
+				} else if (key.kind === 'text' && !paste.current.cut) {
+					dispatch({type: 'edit', operation: {type: 'insert', text: key.text}});
+				}
+
+				continue;
 			}
 
 			if (key.kind === 'tab' || key.kind === 'backtab' || key.kind === 'up' || key.kind === 'down') {
@@ -207,6 +245,7 @@ export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
 			<Box marginTop={1} flexDirection="column">
 				{state.busy ? <Text color={paint('yellow')}>Logging in…</Text> : null}
 				{state.error === '' ? null : <Text color={paint('red')}>{sanitizeText(state.error)}</Text>}
+				{state.notice === '' ? null : <Text color={paint('yellow')}>{state.notice}</Text>}
 				<Text dimColor>Enter: next / log in · Tab: other field · Ctrl+C: quit</Text>
 			</Box>
 		</Box>
