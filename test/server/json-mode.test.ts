@@ -2,31 +2,32 @@ import {beforeEach, describe, expect, it, vi} from 'vitest';
 import type {ServerEvent} from '../../source/protocol/index.js';
 import {ChatConnection} from '../../source/client/connection.js';
 import {LineSocket, loginJson, loginText} from '../helpers/line-socket.js';
-import {serverFixture} from '../helpers/server-fixture.js';
-import {testUsers, type TestServer} from '../helpers/test-server.js';
-
-const fixture = serverFixture();
-let server: TestServer;
-
-beforeEach(async () => {
-	server = await fixture.start();
-});
-
-async function login(user: keyof typeof testUsers): Promise<LineSocket> {
-	const client = await loginJson(server.port, user, testUsers[user]);
-	fixture.keep(client);
-	return client;
-}
-
-async function connect(): Promise<LineSocket> {
-	const client = await LineSocket.connect(server.port);
-	fixture.keep(client);
-	return client;
-}
+import {testUsers} from '../helpers/test-server.js';
+import {oneNode, threeNodes, topologies, topologyFixture, twoNodes, type ChatEndpoint} from '../helpers/topologies.js';
 
 const isoTs = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
-describe('JSON mode', () => {
+// The same suite on one node and on clusters, clients spread over the nodes by a balancer.
+describe.each(topologies(oneNode, twoNodes, threeNodes))('JSON mode, $name', topology => {
+	const fixture = topologyFixture(topology);
+	let server: ChatEndpoint;
+
+	beforeEach(async () => {
+		server = await fixture.start();
+	});
+
+	async function login(user: keyof typeof testUsers): Promise<LineSocket> {
+		const client = await loginJson(server.port, user, testUsers[user]);
+		fixture.keep(client);
+		return client;
+	}
+
+	async function connect(): Promise<LineSocket> {
+		const client = await LineSocket.connect(server.port);
+		fixture.keep(client);
+		return client;
+	}
+
 	it('switches on the first {, ends the prompt line, then welcomes', async () => {
 		const client = await connect();
 		client.sendJson({type: 'hello', protocol: 2, client: 'test'});

@@ -1,13 +1,15 @@
 import {describe, expect, it} from 'vitest';
 import type {ServerEvent} from '../../source/protocol/index.js';
 import {loginJson} from '../helpers/line-socket.js';
-import {serverFixture} from '../helpers/server-fixture.js';
 import {testUsers} from '../helpers/test-server.js';
+import {oneNode, topologies, topologyFixture, twoNodes} from '../helpers/topologies.js';
 
-const fixture = serverFixture();
+// Bob resumes through the balancer on another node than the one alice filled the history on.
+describe.each(topologies(oneNode, twoNodes))('resume from before what the store keeps, $name', topology => {
+	const fixture = topologyFixture(topology);
 
-describe('resume from before what the store keeps', () => {
 	it('says so with a gap, then sends every kept message once, in order', async () => {
+		// One node: the in-memory store bounded at 10; a cluster: the streams' MAXLEN ~ 10.
 		const server = await fixture.start({data: ':memory:', historyMax: 10, rate: 0});
 		const alice = fixture.keep(await loginJson(server.port, 'alice', testUsers.alice));
 		for (let index = 1; index <= 200; index++) {

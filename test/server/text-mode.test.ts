@@ -1,25 +1,26 @@
 import {beforeEach, describe, expect, it} from 'vitest';
 import {commandSpecs} from '../../source/protocol/index.js';
 import {LineSocket, loginText} from '../helpers/line-socket.js';
-import {serverFixture} from '../helpers/server-fixture.js';
-import {testUsers, type TestServer} from '../helpers/test-server.js';
-
-const fixture = serverFixture();
-let server: TestServer;
-
-beforeEach(async () => {
-	server = await fixture.start();
-});
-
-async function login(user: keyof typeof testUsers): Promise<LineSocket> {
-	const client = await loginText(server.port, user, testUsers[user]);
-	fixture.keep(client);
-	return client;
-}
+import {testUsers} from '../helpers/test-server.js';
+import {oneNode, threeNodes, topologies, topologyFixture, twoNodes, type ChatEndpoint} from '../helpers/topologies.js';
 
 const clock = String.raw`\[\d\d:\d\d:\d\d\]`;
 
-describe('text mode', () => {
+// The same suite on one node and on clusters, clients spread over the nodes by a balancer.
+describe.each(topologies(oneNode, twoNodes, threeNodes))('text mode, $name', topology => {
+	const fixture = topologyFixture(topology);
+	let server: ChatEndpoint;
+
+	beforeEach(async () => {
+		server = await fixture.start();
+	});
+
+	async function login(user: keyof typeof testUsers): Promise<LineSocket> {
+		const client = await loginText(server.port, user, testUsers[user]);
+		fixture.keep(client);
+		return client;
+	}
+
 	it('greets, prompts for the user name and password, and welcomes', async () => {
 		const client = await LineSocket.connect(server.port);
 		fixture.keep(client);
