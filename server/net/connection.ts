@@ -223,6 +223,7 @@ export class Connection implements SessionSink, DialectHost {
 		if (outcome === 'pass') {
 			this.#context.counters.deliveries++;
 			this.#transport.write(envelope.bytes(this.#dialect.encoder));
+			this.#dialect.heard?.(envelope.event);
 		} else if (outcome === 'overflow') {
 			this.#transport.close('slow_reader');
 		}

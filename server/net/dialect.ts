@@ -52,6 +52,8 @@ export type Dialect = {
 	afterError(): void;
 	/** Whether this session hears presence events. */
 	readonly watchesPresence: boolean;
+	/** An event reached this session (after its bytes): for a dialect that answers some events itself (IRC's NAMES after its user's JOIN elsewhere). */
+	heard?(event: ServerEvent): void;
 	/** The connection closed (timers to stop). */
 	closed?(): void;
 };

@@ -32,7 +32,7 @@ function parseReference(text: string | undefined): Reference | undefined {
 }
 
 /** `#group`, a nick (the DM with them) or `$*` (the broadcasts) as natter's conversation name. */
-function conversationOf(target: string): ConversationName | undefined {
+export function conversationOf(target: string): ConversationName | undefined {
 	if (target === '$*' || target === '*') {
 		return '*';
 	}
@@ -44,7 +44,7 @@ function conversationOf(target: string): ConversationName | undefined {
 	return nameProblem(target, 'user') === undefined ? `@${target.toLowerCase()}` : undefined;
 }
 
-class HistoryFailure extends Error {}
+export class HistoryFailure extends Error {}
 
 /**
 CHATHISTORY (IRCv3 draft/chathistory) over natter's `/history`: LATEST, BEFORE, AFTER, BETWEEN and

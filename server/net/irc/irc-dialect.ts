@@ -6,6 +6,7 @@ import {chathistoryReply} from './irc-chathistory.js';
 import {encodeChatMessage, encodeSharedEvent, IRC_SLOT_BASE, type TagMode} from './irc-events.js';
 import {IRC_LINE_BYTES, ircLine, lineSafe, numeric, parseIrcLine, SERVER_NAME, userMask, type IrcMessage} from './irc-line.js';
 import {isonReply, listReply, lusersReply, namesReply, userhostReply, whoisReply, whoReply} from './irc-queries.js';
+import {markerLine, markreadReply} from './irc-read-marker.js';
 import {closingLine, connectionError, serverNotice, welcomeBurst} from './irc-replies.js';
 
 export type IrcDialectOptions = {
@@ -16,7 +17,7 @@ export type IrcDialectOptions = {
 };
 
 /** What a client may `CAP REQ`. */
-const capabilities = ['batch', 'draft/chathistory', 'echo-message', 'message-tags', 'sasl', 'server-time'] as const;
+const capabilities = ['away-notify', 'batch', 'draft/chathistory', 'draft/read-marker', 'echo-message', 'message-tags', 'sasl', 'server-time'] as const;
 const capabilitySet: ReadonlySet<string> = new Set(capabilities);
 
 /** Targets one PRIVMSG, NOTICE or JOIN may name (ISUPPORT TARGMAX). */
@@ -38,8 +39,6 @@ a nick is a DM, `$*` is the broadcasts. See docs/irc.md.
 */
 export class IrcDialect implements Dialect {
 	readonly name = 'irc';
-	/** IRC has no presence events of its own; WHO, ISON and NAMES answer from the core. */
-	readonly watchesPresence = false;
 	readonly encoder: Encoder;
 	readonly #host: DialectHost;
 	readonly #options: IrcDialectOptions;
@@ -114,6 +113,36 @@ export class IrcDialect implements Dialect {
 	closed(): void {
 		clearInterval(this.#pinger);
 		this.#attach = undefined;
+	}
+
+	/** A client that took away-notify hears natter's presence as AWAY (offline) and back. Read at login, so a CAP REQ after registration does not change it. */
+	get watchesPresence(): boolean {
+		return this.#caps.has('away-notify');
+	}
+
+	/** Events this session answers itself, once their shared bytes are written. */
+	heard(event: ServerEvent): void {
+		if (!this.#registered) {
+			return;
+		}
+
+		if (event.type === 'membership') {
+			// Its user joined from another session or node: clients fill their nick list from the NAMES after a JOIN of their own.
+			if (event.joined && event.user === this.#nick) {
+				void this.#host.respond(this.#channelState(event.group));
+			}
+		} else if (event.type === 'read' && this.#caps.has('draft/read-marker')) {
+			void this.#host.respond(markerLine(this.#host, event.conversation, event.seq));
+		}
+	}
+
+	/** What follows a JOIN of this user: the read marker (with draft/read-marker), then NAMES. */
+	async #channelState(group: string): Promise<string> {
+		const [marker, names] = await Promise.all([
+			this.#caps.has('draft/read-marker') ? markerLine(this.#host, `#${group}`) : '',
+			namesReply(this.#host, this.#nick, group),
+		]);
+		return marker + names;
 	}
 
 	// --- what this connection is sent ---
@@ -438,7 +467,7 @@ export class IrcDialect implements Dialect {
 		}
 
 		for (const group of this.#groupsAtLogin) {
-			void this.#host.respond(namesReply(this.#host, this.#nick, group));
+			void this.#host.respond(this.#channelState(group));
 		}
 	}
 
@@ -599,6 +628,10 @@ export class IrcDialect implements Dialect {
 			case 'AUTHENTICATE': {
 				this.#numeric('907', [], 'You have already authenticated');
 				return;
+			}
+
+			case 'MARKREAD': {
+				return host.respond(markreadReply(host, params));
 			}
 
 			case 'TAGMSG': {
@@ -764,7 +797,7 @@ export class IrcDialect implements Dialect {
 				: serverNotice(nick, reply.message);
 		}
 
-		return `:${userMask(nick)} JOIN #${group}\r\n${await namesReply(host, nick, group)}`;
+		return `:${userMask(nick)} JOIN #${group}\r\n${await this.#channelState(group)}`;
 	}
 
 	#part(params: readonly string[]): void | Promise<void> {

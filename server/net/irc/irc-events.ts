@@ -46,6 +46,9 @@ function tags(mode: TagMode, ts: string, msgid: string | undefined, batch: strin
 	return `@${text} `;
 }
 
+/** The away message of a member with no session. */
+export const OFFLINE = 'offline (not connected to natter)';
+
 const actionStart = '\u0001ACTION ';
 const actionEnd = '\u0001';
 
@@ -85,6 +88,11 @@ export function encodeSharedEvent(event: ServerEvent, mode: TagMode): string | u
 
 		case 'membership': {
 			return `${tags(mode, event.ts, undefined, undefined)}:${userMask(event.user)} ${event.joined ? 'JOIN' : 'PART'} #${event.group}\r\n`;
+		}
+
+		case 'presence': {
+			// Only sessions that took away-notify hear presence. Membership outlives a connection, so a member who goes offline stays in the channel, away.
+			return `${tags(mode, event.ts, undefined, undefined)}:${userMask(event.user)} AWAY${event.online ? '' : ` :${OFFLINE}`}\r\n`;
 		}
 
 		default: {

@@ -1,5 +1,6 @@
 import {Buffer} from 'node:buffer';
 import type {Command, MemberInfo, ServerEvent} from '../../../source/protocol/index.js';
+import {OFFLINE} from './irc-events.js';
 import {IRC_LINE_BYTES, numeric, SERVER_NAME} from './irc-line.js';
 
 /** What the queries need of the connection: a command's reply, without writing it. */
@@ -125,14 +126,23 @@ export async function userhostReply(host: QueryHost, nick: string, names: readon
 	return numeric('302', nick, [], found.map(name => `${name}=+${name}@${SERVER_NAME}`).join(' '));
 }
 
-/** WHOIS: 311/312 for an online user, 401 for anyone else, then 318. */
+/** Whether `name` is a natter user (online or not): reading where the DM with them stands moves nothing. */
+async function isUser(host: QueryHost, name: string): Promise<boolean> {
+	return (await host.run({type: 'read', conversation: `@${name}`, seq: 0})).type === 'ok';
+}
+
+/** WHOIS: 311/312 for a user (and 301 away when they have no session), 401 for a name that is no user, then 318. */
 export async function whoisReply(host: QueryHost, nick: string, target: string): Promise<string> {
 	const name = target.toLowerCase();
 	const online = await onlineUsers(host);
 	const end = numeric('318', nick, [name], 'End of /WHOIS list.');
-	if (!online.has(name)) {
+	const here = online.has(name);
+	if (!here && !await isUser(host, name)) {
 		return numeric('401', nick, [name], 'No such nick/channel') + end;
 	}
 
-	return numeric('311', nick, [name, name, SERVER_NAME, '*'], name) + numeric('312', nick, [name, SERVER_NAME], 'natter') + end;
+	return numeric('311', nick, [name, name, SERVER_NAME, '*'], name)
+		+ numeric('312', nick, [name, SERVER_NAME], 'natter')
+		+ (here ? '' : numeric('301', nick, [name], OFFLINE))
+		+ end;
 }

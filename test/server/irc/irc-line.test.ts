@@ -57,7 +57,10 @@ describe('IRC encoding of shared events', () => {
 		expect(encodeSharedEvent({type: 'broadcast', from: 'alice', text: 'waves', msgid: 'M', seq: 1, ts: 'T', action: true}, 0)).toBe(':alice!alice@irc.natter PRIVMSG $* :\u0001ACTION waves\u0001\r\n');
 		expect(encodeSharedEvent({type: 'membership', group: 'dev', user: 'bob', joined: true, ts: 'T'}, 0)).toBe(':bob!bob@irc.natter JOIN #dev\r\n');
 		expect(encodeSharedEvent({type: 'membership', group: 'dev', user: 'bob', joined: false, ts: 'T'}, 1)).toBe('@time=T :bob!bob@irc.natter PART #dev\r\n');
-		expect(encodeSharedEvent({type: 'presence', user: 'bob', online: true, ts: 'T'}, 0)).toBeUndefined();
+		// Presence (heard only by away-notify clients): going offline is AWAY, coming back is AWAY without a message.
+		expect(encodeSharedEvent({type: 'presence', user: 'bob', online: false, ts: 'T'}, 1)).toBe('@time=T :bob!bob@irc.natter AWAY :offline (not connected to natter)\r\n');
+		expect(encodeSharedEvent({type: 'presence', user: 'bob', online: true, ts: 'T'}, 0)).toBe(':bob!bob@irc.natter AWAY\r\n');
+		expect(encodeSharedEvent({type: 'notice', text: 'x'}, 0)).toBeUndefined();
 	});
 
 	it('splits a long message into lines of at most 512 bytes, the msgid on the first only', () => {

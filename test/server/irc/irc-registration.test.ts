@@ -63,7 +63,7 @@ describe('IRC registration', () => {
 		alice.send('NICK alice');
 		alice.send('USER alice 0 * :Alice');
 		alice.send('PASS wonderland');
-		expect(await alice.next()).toBe(':irc.natter CAP * LS :batch draft/chathistory echo-message message-tags sasl=PLAIN server-time');
+		expect(await alice.next()).toBe(':irc.natter CAP * LS :away-notify batch draft/chathistory draft/read-marker echo-message message-tags sasl=PLAIN server-time');
 		alice.send('CAP REQ :server-time bogus-cap');
 		// The nick once the client gave one, * before.
 		expect(await alice.next()).toBe(':irc.natter CAP alice NAK :server-time bogus-cap');
