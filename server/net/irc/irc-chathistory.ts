@@ -11,8 +11,8 @@ type Reference =
 	| {readonly kind: 'msgid'; readonly value: string}
 	| {readonly kind: 'timestamp'; readonly value: string};
 
-/** How the answer is framed: as a `batch` when the client took that capability. */
-export type HistoryFraming = {readonly mode: TagMode; readonly batch: boolean; readonly nextBatchId: () => string};
+/** How the answer is framed: as a `batch` when the client took that capability. `conversations`: the user's groups and DM partners, for TARGETS. */
+export type HistoryFraming = {readonly mode: TagMode; readonly batch: boolean; readonly nextBatchId: () => string; readonly conversations: () => Iterable<ConversationName>};
 
 function parseReference(text: string | undefined): Reference | undefined {
 	if (text === '*') {
@@ -153,11 +153,7 @@ function fail(code: string, context: readonly string[], text: string): string {
 export async function chathistoryReply(host: QueryHost, params: readonly string[], framing: HistoryFraming): Promise<string> {
 	const subcommand = (params[0] ?? '').toUpperCase();
 	if (subcommand === 'TARGETS') {
-		// natter keeps no per-target activity index to answer this from; an empty answer is allowed.
-		return framing.batch ? (() => {
-			const id = framing.nextBatchId();
-			return `:${SERVER_NAME} BATCH +${id} draft/chathistory-targets\r\n:${SERVER_NAME} BATCH -${id}\r\n`;
-		})() : '';
+		return targetsReply(host, params, framing);
 	}
 
 	if (!['LATEST', 'BEFORE', 'AFTER', 'AROUND', 'BETWEEN'].includes(subcommand)) {
@@ -195,4 +191,33 @@ export async function chathistoryReply(host: QueryHost, params: readonly string[
 
 	const id = framing.nextBatchId();
 	return `:${SERVER_NAME} BATCH +${id} chathistory ${target}\r\n${messages.map(message => encodeChatMessage(message, framing.mode, id)).join('')}:${SERVER_NAME} BATCH -${id}\r\n`;
+}
+
+/**
+`CHATHISTORY TARGETS <timestamp=a> <timestamp=b> <limit>`: the user's channels and DM partners whose
+latest message falls between a and b, oldest first, each with that message's time. The list is the
+conversations of the user's login plus those joined or messaged since; each costs one one-message
+history read. Broadcasts (`$*`) are not a target clients open, so they are left out.
+*/
+async function targetsReply(host: QueryHost, params: readonly string[], framing: HistoryFraming): Promise<string> {
+	const [from, to] = [parseReference(params[1]), parseReference(params[2])];
+	const limit = Number(params[3]);
+	if (from?.kind !== 'timestamp' || to?.kind !== 'timestamp' || !Number.isSafeInteger(limit) || limit < 1) {
+		return fail('INVALID_PARAMS', ['TARGETS'], 'usage: CHATHISTORY TARGETS timestamp=… timestamp=… <limit>');
+	}
+
+	const [low, high] = from.value <= to.value ? [from.value, to.value] : [to.value, from.value];
+	const latest = await Promise.all([...framing.conversations()].filter(conversation => conversation !== '*').map(async conversation => {
+		const newest = await new ChatHistoryQuery(host, conversation).page({limit: 1}).catch(() => []);
+		return {conversation, ts: newest.at(-1)?.ts};
+	}));
+	const inRange = latest.filter((entry): entry is {conversation: ConversationName; ts: string} => entry.ts !== undefined && entry.ts >= low && entry.ts <= high)
+		.sort((a, b) => (a.ts < b.ts ? -1 : (a.ts > b.ts ? 1 : 0)));
+	const most = Math.min(limit, CHATHISTORY_LIMIT);
+	// Counted from the first timestamp's side, as the other subcommands are.
+	const chosen = from.value <= to.value ? inRange.slice(0, most) : inRange.slice(-most);
+	const id = framing.batch ? framing.nextBatchId() : undefined;
+	const tag = id === undefined ? '' : `@batch=${id} `;
+	const lines = chosen.map(entry => `${tag}:${SERVER_NAME} CHATHISTORY TARGETS ${entry.conversation.startsWith('@') ? entry.conversation.slice(1) : entry.conversation} timestamp=${entry.ts}\r\n`).join('');
+	return id === undefined ? lines : `:${SERVER_NAME} BATCH +${id} draft/chathistory-targets\r\n${lines}:${SERVER_NAME} BATCH -${id}\r\n`;
 }

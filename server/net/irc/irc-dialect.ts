@@ -1,5 +1,5 @@
 import {Buffer} from 'node:buffer';
-import {nameProblem, normalizeName, parseCommand, type ServerEvent} from '../../../source/protocol/index.js';
+import {nameProblem, normalizeName, parseCommand, type ConversationName, type ServerEvent} from '../../../source/protocol/index.js';
 import type {Encoder} from '../../core/envelope.js';
 import type {Dialect, DialectHost} from '../dialect.js';
 import {chathistoryReply} from './irc-chathistory.js';
@@ -59,6 +59,8 @@ export class IrcDialect implements Dialect {
 	#registered = false;
 	/** The groups joined at login, whose NAMES follow the welcome. */
 	#groupsAtLogin: readonly string[] = [];
+	/** The user's conversations (`#group`, `@partner`) known to this session, for CHATHISTORY TARGETS. */
+	readonly #conversations = new Set<ConversationName>();
 	/** The command of the line being handled, for 421. */
 	#command = '';
 	#heard = false;
@@ -126,9 +128,12 @@ export class IrcDialect implements Dialect {
 			return;
 		}
 
-		if (event.type === 'membership') {
+		if (event.type === 'msg') {
+			this.#conversations.add(`@${event.from === this.#nick ? event.to : event.from}`);
+		} else if (event.type === 'membership') {
 			// Its user joined from another session or node: clients fill their nick list from the NAMES after a JOIN of their own.
 			if (event.joined && event.user === this.#nick) {
+				this.#conversations.add(`#${event.group}`);
 				void this.#host.respond(this.#channelState(event.group));
 			}
 		} else if (event.type === 'read' && this.#caps.has('draft/read-marker')) {
@@ -155,6 +160,10 @@ export class IrcDialect implements Dialect {
 
 		switch (event.type) {
 			case 'login_ok': {
+				for (const summary of event.conversations ?? []) {
+					this.#conversations.add(summary.conversation);
+				}
+
 				return this.#welcome(event.user, event.text, (event.conversations ?? []).filter(summary => summary.conversation.startsWith('#')).map(summary => summary.conversation.slice(1)));
 			}
 
@@ -608,6 +617,7 @@ export class IrcDialect implements Dialect {
 					mode: this.#tagMode,
 					batch: this.#caps.has('batch'),
 					nextBatchId: () => `h${++this.#batches}`,
+					conversations: () => this.#conversations,
 				}));
 			}
 
@@ -742,6 +752,10 @@ export class IrcDialect implements Dialect {
 				return '';
 			}
 
+			if (reply.message.type === 'msg') {
+				this.#conversations.add(`@${reply.message.to}`);
+			}
+
 			const echo = this.#caps.has('echo-message') ? encodeChatMessage(reply.message, this.#tagMode) : '';
 			return reply.stored === true ? echo + serverNotice(nick, reply.text) : echo;
 		}
@@ -797,6 +811,7 @@ export class IrcDialect implements Dialect {
 				: serverNotice(nick, reply.message);
 		}
 
+		this.#conversations.add(`#${group}`);
 		return `:${userMask(nick)} JOIN #${group}\r\n${await this.#channelState(group)}`;
 	}
 

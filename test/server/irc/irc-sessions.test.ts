@@ -141,6 +141,38 @@ describe('an IRC user with other sessions', () => {
 	});
 });
 
+describe('CHATHISTORY TARGETS', () => {
+	it('lists the channels and DM partners with messages between two times, oldest first', async () => {
+		const bob = await register('bob', 'builder', 'batch draft/chathistory');
+		bob.send('JOIN #dev');
+		await bob.waitFor(/ 366 bob #dev /);
+		const alice = fixture.keep(await loginJson(server.port, 'alice', 'wonderland'));
+		const carol = fixture.keep(await loginJson(server.port, 'carol', 'christmas'));
+		await jsonCommand(alice, '/join dev');
+		const group = messageOf(await jsonCommand(alice, '/group_msg dev hi'));
+		const fromAlice = messageOf(await jsonCommand(alice, '/msg bob psst'));
+		const fromCarol = messageOf(await jsonCommand(carol, '/msg bob yo'));
+		await bob.waitFor(/ PRIVMSG bob :yo$/);
+
+		bob.send('CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 10');
+		expect(await bob.next()).toBe(':irc.natter BATCH +h1 draft/chathistory-targets');
+		expect(await bob.next()).toBe(`@batch=h1 :irc.natter CHATHISTORY TARGETS #dev timestamp=${group.ts}`);
+		expect(await bob.next()).toBe(`@batch=h1 :irc.natter CHATHISTORY TARGETS alice timestamp=${fromAlice.ts}`);
+		expect(await bob.next()).toBe(`@batch=h1 :irc.natter CHATHISTORY TARGETS carol timestamp=${fromCarol.ts}`);
+		expect(await bob.next()).toBe(':irc.natter BATCH -h1');
+		// From the later time back: the newest first, limited from that side.
+		bob.send('CHATHISTORY TARGETS timestamp=2100-01-01T00:00:00.000Z timestamp=2000-01-01T00:00:00.000Z 1');
+		expect(await bob.next()).toBe(':irc.natter BATCH +h2 draft/chathistory-targets');
+		expect(await bob.next()).toBe(`@batch=h2 :irc.natter CHATHISTORY TARGETS carol timestamp=${fromCarol.ts}`);
+		expect(await bob.next()).toBe(':irc.natter BATCH -h2');
+		bob.send('CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2000-01-02T00:00:00.000Z 10');
+		expect(await bob.next()).toBe(':irc.natter BATCH +h3 draft/chathistory-targets');
+		expect(await bob.next()).toBe(':irc.natter BATCH -h3');
+		bob.send('CHATHISTORY TARGETS * * 10');
+		expect(await bob.next()).toMatch(/^:irc\.natter FAIL CHATHISTORY INVALID_PARAMS TARGETS :usage/);
+	});
+});
+
 describe('members who come and go', () => {
 	it('shows a member without a session as away: AWAY with away-notify, 301 in WHOIS, G in WHO', async () => {
 		const bob = await register('bob', 'builder', 'away-notify');
