@@ -302,9 +302,10 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 			onlineUsers: () => core.onlineCount,
 			bcryptQueued: () => authenticator.queued,
 			storeStats: () => storeStatsOf(store),
+			...(engine ? {redisUp: engine.health.isUp} : {}),
 		});
 		try {
-			metrics = await startMetricsServer({...options.metrics, registry, logger});
+			metrics = await startMetricsServer({...options.metrics, registry, logger, ...(engine ? {health: async () => engine.health.check(1000)} : {})});
 		} catch (error) {
 			listener.close();
 			irc?.server.close();

@@ -2,10 +2,10 @@ import {randomBytes} from 'node:crypto';
 import {hostname} from 'node:os';
 import type {Logger} from '../log.js';
 import {RedisStore} from '../store/redis-store.js';
-import {redactUrl, RedisLink} from './redis-link.js';
+import {redactUrl, RedisLink, type RedisHealth} from './redis-link.js';
 import {RedisRouter} from './redis-router.js';
 
-export {redactUrl} from './redis-link.js';
+export {redactUrl, type RedisHealth} from './redis-link.js';
 
 /** A crashed node's users are offline within this plus a third of it. */
 export const DEFAULT_PRESENCE_TTL_MS = 10_000;
@@ -23,6 +23,8 @@ export type RedisEngine = {
 	/** Closing it takes this node out of the cluster and closes the connections. */
 	readonly store: RedisStore;
 	readonly router: RedisRouter;
+	/** For /health and the natter_redis_up gauge. */
+	readonly health: {isUp(): boolean; check(timeoutMs: number): Promise<RedisHealth>};
 };
 
 /**
@@ -50,5 +52,5 @@ export async function openRedisEngine(options: RedisEngineOptions): Promise<Redi
 	}
 
 	options.logger.log('info', 'cluster', {redis: redactUrl(options.url), node, presence_ttl_ms: presenceTtlMs, nodes: 1 + router.otherNodes});
-	return {store, router};
+	return {store, router, health: {isUp: () => link.isUp, check: async timeoutMs => link.check(timeoutMs)}};
 }

@@ -22,6 +22,9 @@ export function hashEntries(reply: RedisReply): Array<[string, string]> {
 	return reply !== null && typeof reply === 'object' ? Object.entries(reply) : [];
 }
 
+/** A health check's finding: Redis answers, or why it does not. */
+export type RedisHealth = {readonly up: true} | {readonly up: false; readonly reason: string};
+
 export type LuaScript = {readonly source: string; readonly sha: string};
 
 /** Every script made, loaded into Redis on connect and after each reconnect (so EVALSHA finds them and calls keep their order). */
@@ -76,6 +79,8 @@ export class RedisLink {
 	#closing = false;
 	/** When the current outage began (ms), undefined while connected. */
 	#downSince: number | undefined;
+	/** Why the current outage began. */
+	#downReason = '';
 	readonly #reconnectListeners: Array<(downSince: number) => void> = [];
 
 	private constructor(url: string, logger: Logger) {
@@ -109,6 +114,30 @@ export class RedisLink {
 
 	get isUp(): boolean {
 		return this.#downSince === undefined && this.#command.isReady;
+	}
+
+	/**
+	Whether Redis answers now, for a health check: down at once while an outage is known, else a
+	PING on the command connection that must come back within `timeoutMs` (a Redis that is hung
+	with its sockets open fails that too).
+	*/
+	async check(timeoutMs: number): Promise<RedisHealth> {
+		if (this.#downSince !== undefined) {
+			return {up: false, reason: `Redis unreachable for ${((Date.now() - this.#downSince) / 1000).toFixed(1)} s: ${this.#downReason}`};
+		}
+
+		let timer: NodeJS.Timeout | undefined;
+		const late = new Promise<RedisHealth>(resolve => {
+			timer = setTimeout(() => {
+				resolve({up: false, reason: `Redis did not answer a PING within ${timeoutMs} ms`});
+			}, timeoutMs);
+		});
+		const ping = this.call(['PING']).then((): RedisHealth => ({up: true}), (error: unknown): RedisHealth => ({up: false, reason: messageOf(error)}));
+		try {
+			return await Promise.race([ping, late]);
+		} finally {
+			clearTimeout(timer);
+		}
 	}
 
 	/** Called once both connections are back after an outage, with when it began. */
@@ -161,6 +190,7 @@ export class RedisLink {
 
 		if (this.#downSince === undefined) {
 			this.#downSince = Date.now();
+			this.#downReason = `${connection} connection: ${messageOf(error)}`;
 			this.#logger.log('error', 'redis_down', {url: redactUrl(this.#url), connection, message: messageOf(error)});
 		}
 	}

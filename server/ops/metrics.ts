@@ -13,7 +13,12 @@ export type MetricsSources = {
 	/** Password checks waiting for a bcrypt worker. */
 	bcryptQueued(): number;
 	storeStats(): StoreStats | undefined;
+	/** With `--redis`: is the node connected to Redis now (the natter_redis_up gauge). */
+	redisUp?(): boolean;
 };
+
+/** What `/health` finds: `ok`, or why not (a dependency the node cannot serve without). */
+export type HealthFinding = {readonly up: true} | {readonly up: false; readonly reason: string};
 
 export type MetricsServer = {
 	readonly address: {host: string; port: number};
@@ -91,11 +96,21 @@ export function createRegistry(sources: MetricsSources): Registry {
 	new Gauge({name: 'natter_store_last_commit_seconds', help: 'The last store commit\'s duration', registers: [registry], collect() {
 		this.set((sources.storeStats()?.lastCommitMs ?? 0) / 1000);
 	}});
+	const {redisUp} = sources;
+	if (redisUp) {
+		new Gauge({name: 'natter_redis_up', help: '1 while this node is connected to Redis, 0 during an outage', registers: [registry], collect() {
+			this.set(redisUp() ? 1 : 0);
+		}});
+	}
+
 	return registry;
 }
 
-/** Serves `GET /metrics` (Prometheus text) and `GET /health` on host:port. */
-export async function startMetricsServer(options: {host: string; port: number; registry: Registry; logger: Logger}): Promise<MetricsServer> {
+/**
+Serves `GET /metrics` (Prometheus text) and `GET /health` on host:port. `/health` is `200 ok`, or
+`503 unavailable: <reason>` while `health` finds the node cannot serve (with `--redis`: Redis down).
+*/
+export async function startMetricsServer(options: {host: string; port: number; registry: Registry; logger: Logger; health?: () => Promise<HealthFinding>}): Promise<MetricsServer> {
 	const {registry, logger} = options;
 	const server = http.createServer((request, response) => {
 		const path = (request.url ?? '/').split('?')[0];
@@ -105,7 +120,16 @@ export async function startMetricsServer(options: {host: string; port: number; r
 		}
 
 		if (path === '/health') {
-			response.writeHead(200, {'content-type': 'text/plain'}).end('ok\n');
+			const health = options.health ?? (async (): Promise<HealthFinding> => ({up: true}));
+			health().then(finding => {
+				if (finding.up) {
+					response.writeHead(200, {'content-type': 'text/plain'}).end('ok\n');
+				} else {
+					response.writeHead(503, {'content-type': 'text/plain'}).end(`unavailable: ${finding.reason.replaceAll(/[\r\n]+/g, ' ')}\n`);
+				}
+			}, (error: unknown) => {
+				response.writeHead(503, {'content-type': 'text/plain'}).end(`unavailable: ${error instanceof Error ? error.message : String(error)}\n`);
+			});
 			return;
 		}
 

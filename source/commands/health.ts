@@ -96,7 +96,9 @@ export async function run(argv: string[]): Promise<number> {
 		try {
 			const response = await fetch(cli.flags.url, {signal: AbortSignal.timeout(timeoutMs)});
 			if (response.status !== 200) {
-				return fail(`${cli.flags.url} answered HTTP ${response.status}`);
+				// The body says why (e.g. `unavailable: Redis unreachable …` from a node with --redis).
+				const why = (await response.text()).split('\n')[0]!.slice(0, 300);
+				return fail(`${cli.flags.url} answered HTTP ${response.status}${why ? `: ${why}` : ''}`);
 			}
 
 			process.stdout.write(`ok: ${cli.flags.url} answered 200\n`);

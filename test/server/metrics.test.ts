@@ -33,6 +33,8 @@ describe('the metrics endpoint', () => {
 		expect(sample(before, 'natter_logins_total{result="ok"}')).toBe(0);
 		expect(before).toContain('natter_nodejs_eventloop_lag_seconds');
 		expect(before).toContain('natter_bcrypt_queue 0');
+		// Only a node with --redis has natter_redis_up (test/server/redis/health.test.ts).
+		expect(before).not.toContain('natter_redis_up');
 
 		const alice = fixture.keep(await loginJson(server.port, 'alice', testUsers.alice));
 		const bob = fixture.keep(await loginText(server.port, 'bob', testUsers.bob));
