@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs';
 import {homedir} from 'node:os';
 import path from 'node:path';
+import {type ColorChoices, colorElements, isColor} from '../ui/color-choices.js';
 
 /** What `~/.config/natter/config.json` may hold; `natter connect` flags (and NATTER_* variables) win over it. */
 export type ClientConfig = {
@@ -13,8 +14,8 @@ export type ClientConfig = {
 	readonly notify?: 'off' | 'osc777' | 'osc9';
 	/** The terminal title shows the unread count (default true). */
 	readonly title?: boolean;
-	/** Colours on screen (default true); false: monochrome (bold, dim and inverse stay). */
-	readonly colors?: boolean;
+	/** Colours on screen (default true); false: monochrome (bold, dim and inverse stay); an object: the colour of some elements. */
+	readonly colors?: boolean | ColorChoices;
 };
 
 /** `NATTER_CONFIG`, else `$XDG_CONFIG_HOME/natter/config.json`, else `~/.config/natter/config.json`. */
@@ -29,6 +30,35 @@ export function configFile(env: NodeJS.ProcessEnv): {file: string; explicit: boo
 }
 
 const keys = ['host', 'port', 'user', 'bell', 'notify', 'title', 'colors'] as const;
+
+const colorHelp = 'a colour name (red, greenBright, gray…), "#rrggbb", "#rgb" or "ansi256(0-255)"';
+
+/** What is wrong with a `"colors"` object, naming the key; undefined when nothing is. */
+function colorsProblem(value: unknown): string | undefined {
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+		return `"colors" must be true, false or an object such as {"ownNick": "green", "mention": "#ff8800"}`;
+	}
+
+	for (const [key, color] of Object.entries(value as Record<string, unknown>)) {
+		if (!(colorElements as readonly string[]).includes(key)) {
+			return `unknown colour "colors.${key.slice(0, 40)}" (known: ${colorElements.join(', ')})`;
+		}
+
+		const list = key === 'nicks' && Array.isArray(color) ? color as unknown[] : [color];
+		if (list.length === 0) {
+			return `"colors.nicks" must list at least one colour`;
+		}
+
+		for (const item of list) {
+			if (typeof item !== 'string' || !isColor(item)) {
+				const shown = typeof item === 'string' ? `"${item.slice(0, 40)}"` : JSON.stringify(item)?.slice(0, 40) ?? String(item);
+				return `"colors.${key}": ${shown} is not a colour; use ${colorHelp}${key === 'nicks' ? ', or a list of them' : ''}`;
+			}
+		}
+	}
+
+	return undefined;
+}
 
 function check(value: unknown, file: string): ClientConfig | string {
 	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -60,9 +90,17 @@ function check(value: unknown, file: string): ClientConfig | string {
 				break;
 			}
 
-			case 'bell':
-			case 'title':
 			case 'colors': {
+				const problem = typeof field === 'boolean' ? undefined : colorsProblem(field);
+				if (problem !== undefined) {
+					return `${file}: ${problem}`;
+				}
+
+				break;
+			}
+
+			case 'bell':
+			case 'title': {
 				if (typeof field !== 'boolean') {
 					return `${file}: "${key}" must be true or false`;
 				}

@@ -23,7 +23,8 @@ const help = `
 	Settings file: $NATTER_CONFIG, else ~/.config/natter/config.json (XDG_CONFIG_HOME),
 	a JSON object with host, port, user, bell, notify ("off", "osc777", "osc9": a desktop
 	notification through the terminal), title (the unread count in the terminal's title) and
-	colors (false: a monochrome screen).
+	colors (false: a monochrome screen; or the colour of border, input, status, ownNick, nicks,
+	mention, timestamp, action, notice, error, e.g. {"ownNick": "green", "mention": "#ff8800"}).
 	Flags and NATTER_* variables win over it. It never holds a password.
 	  --tls    speak TLS to a server started with --tls-cert. Its certificate must be vouched
 	           for by a CA (the system's, or --ca), pinned, or accepted once: on first contact

@@ -1,11 +1,11 @@
-import {useState} from 'react';
+import {useMemo, useState} from 'react';
 import {ChatScreen} from './components/ChatScreen.js';
 import {LoginScreen} from './components/LoginScreen.js';
 import {TrustScreen} from './components/TrustScreen.js';
 import type {ClientTls} from '../client/tls.js';
 import type {TlsSetup} from '../client/trust.js';
 import type {NotifySettings} from './notify.js';
-import {ColorsContext} from './theme.js';
+import {type ColorChoices, makeTheme, ThemeContext} from './theme.js';
 import {ChatSession} from './session.js';
 
 type Props = {
@@ -21,16 +21,17 @@ type Props = {
 	readonly notify?: NotifySettings;
 	/** Where bells and the title go (the real terminal). */
 	readonly signal?: (sequence: string) => void;
-	/** False: a monochrome screen. */
-	readonly colors?: boolean;
+	/** False: a monochrome screen; an object: the colours the config file chose for some elements. */
+	readonly colors?: boolean | ColorChoices;
 };
 
 /** The login screen until a login succeeds, then the chat. */
 export default function App({colors = true, ...props}: Props) {
+	const theme = useMemo(() => makeTheme(colors), [colors]);
 	return (
-		<ColorsContext.Provider value={colors}>
+		<ThemeContext.Provider value={theme}>
 			<Screens {...props}/>
-		</ColorsContext.Provider>
+		</ThemeContext.Provider>
 	);
 }
 

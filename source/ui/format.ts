@@ -3,14 +3,14 @@ const palette: readonly string[] = [
 	'cyanBright', 'greenBright', 'yellowBright', 'blueBright', 'magentaBright', 'redBright',
 ];
 
-/** The same name always gets the same colour, in every conversation and every session. */
-export function nameColor(name: string): string {
+/** The same name always gets the same colour (of `colors`), in every conversation and every session. */
+export function nameColor(name: string, colors: readonly string[] = palette): string {
 	let hash = 2_166_136_261;
 	for (let index = 0; index < name.length; index++) {
 		hash = Math.imul(hash ^ name.charCodeAt(index), 16_777_619);
 	}
 
-	return palette[(hash >>> 0) % palette.length]!;
+	return colors[(hash >>> 0) % colors.length]!;
 }
 
 /** `HH:MM` in local time from the server's ISO timestamp. */

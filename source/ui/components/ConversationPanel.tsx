@@ -1,8 +1,7 @@
 import {memo} from 'react';
 import {Box, Text} from 'ink';
-import {usePaint} from '../theme.js';
+import {useTheme} from '../theme.js';
 import {sanitizeText} from '../../protocol/index.js';
-import {nameColor} from '../format.js';
 import type {Conversation, ConversationKey, GroupMember} from '../state/types.js';
 import {terminalSafe} from '../text-width.js';
 
@@ -47,7 +46,7 @@ function windowAround<T>(items: readonly T[], keep: number, size: number): {item
 
 /** Conversations (All, groups, direct messages) with unread counts, then who is online. */
 export const ConversationPanel = memo(function ConversationPanel({conversations, active, online, members, width, height}: Props) {
-	const paint = usePaint();
+	const theme = useTheme();
 	const inner = Math.max(2, height - 2);
 	const people = members
 		? [...members].sort((a, b) => Number(b.online) - Number(a.online) || (a.name < b.name ? -1 : 1))
@@ -65,7 +64,7 @@ export const ConversationPanel = memo(function ConversationPanel({conversations,
 	const onlineHidden = people.length - onlineShown.length;
 	const onlineCount = people.filter(person => person.online).length;
 	return (
-		<Box flexDirection="column" borderStyle="round" borderColor={paint('gray')} width={width} height={height} paddingX={1} overflow="hidden">
+		<Box flexDirection="column" borderStyle="round" borderColor={theme.border} width={width} height={height} paddingX={1} overflow="hidden">
 			<Text bold dimColor wrap="truncate-end">Conversations</Text>
 			{shown.items.map(conversation => {
 				const isActive = conversation.key === active;
@@ -75,7 +74,7 @@ export const ConversationPanel = memo(function ConversationPanel({conversations,
 							<Text wrap="truncate-end" inverse={isActive} bold={isActive}>{label(conversation)}</Text>
 						</Box>
 						{conversation.unread > 0
-							? <Text bold color={paint(conversation.mentions > 0 ? 'yellow' : 'cyan')}>{` ${conversation.mentions > 0 ? '@' : ''}${conversation.unread}`}</Text>
+							? <Text bold color={conversation.mentions > 0 ? theme.notice : theme.input}>{` ${conversation.mentions > 0 ? '@' : ''}${conversation.unread}`}</Text>
 							: null}
 					</Box>
 				);
@@ -87,7 +86,7 @@ export const ConversationPanel = memo(function ConversationPanel({conversations,
 			{onlineRows > 1
 				? onlineShown.map(person => (
 					person.online
-						? <Text key={person.name} wrap="truncate-end" color={paint(nameColor(sanitizeText(person.name)))}>{`● ${terminalSafe(person.name)}`}</Text>
+						? <Text key={person.name} wrap="truncate-end" color={theme.nick(sanitizeText(person.name), false)}>{`● ${terminalSafe(person.name)}`}</Text>
 						: <Text key={person.name} wrap="truncate-end" dimColor>{`○ ${terminalSafe(person.name)}`}</Text>
 				))
 				: null}

@@ -1,6 +1,6 @@
 import {memo} from 'react';
 import {Box, Text} from 'ink';
-import {usePaint} from '../theme.js';
+import {useTheme} from '../theme.js';
 import {sanitizeText} from '../../protocol/index.js';
 import {terminalSafe} from '../text-width.js';
 
@@ -17,10 +17,10 @@ type Props = {
 
 /** The line above the input: Tab candidates, or how to get back to the newest lines, or a short tip. */
 export const HintLine = memo(function HintLine({width, completion, scroll, target, pasted}: Props) {
-	const paint = usePaint();
+	const theme = useTheme();
 	let content;
 	if (pasted) {
-		content = <Text color={paint('yellow')} wrap="truncate-end">{`Paste: ${pasted.length} lines, each one message ("${terminalSafe(pasted[0] ?? '').slice(0, 40)}" …). Enter sends, Esc drops.`}</Text>;
+		content = <Text color={theme.notice} wrap="truncate-end">{`Paste: ${pasted.length} lines, each one message ("${terminalSafe(pasted[0] ?? '').slice(0, 40)}" …). Enter sends, Esc drops.`}</Text>;
 	} else if (completion) {
 		content = (
 			<Text wrap="truncate-end">
@@ -34,7 +34,7 @@ export const HintLine = memo(function HintLine({width, completion, scroll, targe
 			</Text>
 		);
 	} else if (scroll > 0) {
-		content = <Text color={paint('yellow')} wrap="truncate-end">{`Scrolled back: ${scroll} newer line${scroll === 1 ? '' : 's'} below. PageDown or End to return.`}</Text>;
+		content = <Text color={theme.notice} wrap="truncate-end">{`Scrolled back: ${scroll} newer line${scroll === 1 ? '' : 's'} below. PageDown or End to return.`}</Text>;
 	} else {
 		content = <Text dimColor wrap="truncate-end">{`Enter sends to ${target} · Tab completes · ↑/↓ history · Ctrl+N/P switch · /help`}</Text>;
 	}

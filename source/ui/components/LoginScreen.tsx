@@ -1,6 +1,6 @@
 import {useEffect, useReducer, useRef} from 'react';
 import {Box, Text, useApp} from 'ink';
-import {usePaint} from '../theme.js';
+import {useTheme} from '../theme.js';
 import {ConnectError} from '../../client/connection.js';
 import type {ChatSession} from '../session.js';
 import {nameProblem, sanitizeText} from '../../protocol/index.js';
@@ -134,7 +134,7 @@ function reducer(state: State, action: Action): State {
 
 /** User name, masked password, errors inline; a failed attempt can be retried at once. */
 export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
-	const paint = usePaint();
+	const theme = useTheme();
 	const {exit} = useApp();
 	const [state, dispatch] = useReducer(reducer, {
 		field: initialUser ? 'password' : 'user',
@@ -232,7 +232,7 @@ export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
 
 	return (
 		<Box flexDirection="column" paddingX={2} paddingY={1}>
-			<Text bold color={paint('cyan')}>natter</Text>
+			<Text bold color={theme.status}>natter</Text>
 			<Text>{`Log in to ${server}`}</Text>
 			<Box marginTop={1}>
 				<Box width={11} flexShrink={0}><Text>User:</Text></Box>
@@ -243,9 +243,9 @@ export function LoginScreen({server, initialUser, login, onLoggedIn}: Props) {
 				{field('password', true)}
 			</Box>
 			<Box marginTop={1} flexDirection="column">
-				{state.busy ? <Text color={paint('yellow')}>Logging in…</Text> : null}
-				{state.error === '' ? null : <Text color={paint('red')}>{sanitizeText(state.error)}</Text>}
-				{state.notice === '' ? null : <Text color={paint('yellow')}>{state.notice}</Text>}
+				{state.busy ? <Text color={theme.notice}>Logging in…</Text> : null}
+				{state.error === '' ? null : <Text color={theme.error}>{sanitizeText(state.error)}</Text>}
+				{state.notice === '' ? null : <Text color={theme.notice}>{state.notice}</Text>}
 				<Text dimColor>Enter: next / log in · Tab: other field · Ctrl+C: quit</Text>
 			</Box>
 		</Box>

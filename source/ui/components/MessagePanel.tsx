@@ -1,7 +1,7 @@
-import {memo, useContext} from 'react';
+import {memo} from 'react';
 import {Box, Text} from 'ink';
-import {ColorsContext, usePaint} from '../theme.js';
-import {formatTime, nameColor} from '../format.js';
+import {useTheme} from '../theme.js';
+import {formatTime} from '../format.js';
 import type {Conversation, Line, MessageLine} from '../state/types.js';
 import {displayWidth, shorten, terminalSafe, wrapText} from '../text-width.js';
 
@@ -91,17 +91,18 @@ export function lineRowCount(line: Line, width: number): number {
 }
 
 function MessageRows({line, width}: {readonly line: MessageLine; readonly width: number}) {
-	const paint = usePaint();
-	// On a monochrome screen a mention is shown inverse instead of on yellow.
-	const colors = useContext(ColorsContext);
+	const theme = useTheme();
 	const {from, time, indent, rows} = laidOut(line, width).message!;
-	const body = (text: string) => (line.mention ? <Text bold inverse={!colors} color={paint('black')} backgroundColor={paint('yellow')}>{text}</Text> : <Text italic={line.action}>{text}</Text>);
+	// On a monochrome screen a mention is shown inverse instead of on its colour.
+	const body = (text: string) => (line.mention
+		? <Text bold inverse={!theme.colors} color={theme.paint('black')} backgroundColor={theme.mention}>{text}</Text>
+		: <Text italic={line.action} color={line.action ? theme.action : undefined}>{text}</Text>);
 	return (
 		<Box flexDirection="column" flexShrink={0}>
 			<Text wrap="truncate-end">
-				<Text dimColor>{time}</Text>
-				{line.action ? <Text bold>{'* '}</Text> : null}
-				<Text bold color={paint(nameColor(from))}>{shorten(from, Math.max(1, width - time.length - 4))}</Text>
+				<Text dimColor={theme.timestamp === undefined} color={theme.timestamp}>{time}</Text>
+				{line.action ? <Text bold color={theme.action}>{'* '}</Text> : null}
+				<Text bold color={theme.nick(from, line.mine)}>{shorten(from, Math.max(1, width - time.length - 4))}</Text>
 				{line.mine && !line.action ? <Text dimColor> (you)</Text> : null}
 				<Text>{line.action ? ' ' : ': '}</Text>
 				{body(rows[0] ?? '')}
@@ -115,7 +116,7 @@ function MessageRows({line, width}: {readonly line: MessageLine; readonly width:
 }
 
 const LineRow = memo(function LineRow({line, width}: {readonly line: Line; readonly width: number}) {
-	const paint = usePaint();
+	const theme = useTheme();
 	switch (line.kind) {
 		case 'info':
 		case 'error': {
@@ -124,7 +125,7 @@ const LineRow = memo(function LineRow({line, width}: {readonly line: Line; reado
 				<Box flexDirection="column" flexShrink={0}>
 					{rows.map((row, index) => (
 						// eslint-disable-next-line react/no-array-index-key
-						<Text key={index} wrap="truncate-end" dimColor={line.kind === 'info'} color={paint(line.kind === 'error' ? 'red' : undefined)}>{row}</Text>
+						<Text key={index} wrap="truncate-end" dimColor={line.kind === 'info'} color={line.kind === 'error' ? theme.error : undefined}>{row}</Text>
 					))}
 				</Box>
 			);
@@ -133,8 +134,8 @@ const LineRow = memo(function LineRow({line, width}: {readonly line: Line; reado
 		case 'gap': {
 			const missing = plural(line.before - line.after - 1, 'earlier message');
 			return line.loading
-				? <Text color={paint('yellow')} wrap="truncate-end">{`… loading ${missing}`}</Text>
-				: <Text color={paint('yellow')} wrap="truncate-end">{`… ${missing} not loaded (PgUp)`}</Text>;
+				? <Text color={theme.notice} wrap="truncate-end">{`… loading ${missing}`}</Text>
+				: <Text color={theme.notice} wrap="truncate-end">{`… ${missing} not loaded (PgUp)`}</Text>;
 		}
 
 		case 'message': {
@@ -256,19 +257,19 @@ export function topHint(conversation: Pick<Conversation, 'lines' | 'scroll' | 'h
 
 /** The open conversation, pinned to the bottom. */
 export const MessagePanel = memo(function MessagePanel({title, lines: visible, scroll, width, height, newLineKey, top}: Props) {
-	const paint = usePaint();
+	const theme = useTheme();
 	const rows = messageRows(height);
 	// Inside the border (2) and the padding (2).
 	const inner = Math.max(1, width - 4);
 	// Above the oldest line: loading, more to fetch, or the beginning; an empty conversation says so.
 	const header = visible.length === 0 && (top === undefined || top === 'start') ? 'No messages yet.' : (top === undefined ? undefined : topText[top]);
 	return (
-		<Box flexDirection="column" borderStyle="round" borderColor={paint('gray')} width={width} height={height} paddingX={1}>
+		<Box flexDirection="column" borderStyle="round" borderColor={theme.border} width={width} height={height} paddingX={1}>
 			<Box height={1} flexShrink={0}>
 				<Box flexGrow={1}>
 					<Text bold wrap="truncate-end">{title}</Text>
 				</Box>
-				{scroll > 0 ? <Text color={paint('yellow')}>{` ↓ ${scroll} newer (PgDn)`}</Text> : null}
+				{scroll > 0 ? <Text color={theme.notice}>{` ↓ ${scroll} newer (PgDn)`}</Text> : null}
 			</Box>
 			<Box height={rows} overflow="hidden" flexDirection="column" justifyContent="flex-end">
 				<Box flexDirection="column" flexShrink={0}>
@@ -276,7 +277,7 @@ export const MessagePanel = memo(function MessagePanel({title, lines: visible, s
 					{visible.map(line => (line.key === newLineKey
 						? (
 							<Box key={line.key} flexDirection="column" flexShrink={0}>
-								<Text color={paint('yellow')} wrap="truncate-end">{'── new messages ──'}</Text>
+								<Text color={theme.notice} wrap="truncate-end">{'── new messages ──'}</Text>
 								<LineRow line={line} width={inner}/>
 							</Box>
 						)

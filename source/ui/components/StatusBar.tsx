@@ -1,6 +1,6 @@
 import {memo} from 'react';
 import {Box, Text} from 'ink';
-import {usePaint} from '../theme.js';
+import {useTheme} from '../theme.js';
 import type {ConnectionState} from '../state/types.js';
 import {displayWidth, shorten, terminalSafe} from '../text-width.js';
 
@@ -27,10 +27,10 @@ list is hidden, the ping round trip. Too narrow for all of it, the least needed 
 the rest is shortened, never cut in the middle of the connection state.
 */
 export const StatusBar = memo(function StatusBar({user, server, connection, detail, lagMs, width, unread, sending}: Props) {
-	const paint = usePaint();
+	const theme = useTheme();
 	const parts: Part[] = [
-		{text: 'natter ', bold: true, color: 'cyan', priority: 2},
-		{text: `${terminalSafe(user)}@${terminalSafe(server)} `, priority: 4},
+		{text: 'natter ', bold: true, color: theme.status, priority: 2},
+		{text: `${terminalSafe(user)}@${terminalSafe(server)} `, color: theme.statusText, priority: 4},
 		{text: `● ${connection}`, color: stateColor[connection], priority: 9},
 	];
 	if (detail !== '') {
@@ -38,11 +38,11 @@ export const StatusBar = memo(function StatusBar({user, server, connection, deta
 	}
 
 	if (unread && unread.unread > 0) {
-		parts.push({text: ` · ${unread.unread} unread${unread.mentions > 0 ? ` (${unread.mentions} @you)` : ''}`, color: unread.mentions > 0 ? 'yellow' : 'cyan', bold: true, priority: 7});
+		parts.push({text: ` · ${unread.unread} unread${unread.mentions > 0 ? ` (${unread.mentions} @you)` : ''}`, color: unread.mentions > 0 ? theme.notice : theme.input, bold: true, priority: 7});
 	}
 
 	if (sending !== undefined && sending > 0) {
-		parts.push({text: ` · sending ${sending}`, color: 'yellow', priority: 6});
+		parts.push({text: ` · sending ${sending}`, color: theme.notice, priority: 6});
 	}
 
 	if (connection === 'online' && lagMs !== undefined) {
@@ -66,7 +66,7 @@ export const StatusBar = memo(function StatusBar({user, server, connection, deta
 		<Box width={width} height={1}>
 			<Text wrap="truncate-end">
 				{shown.map(part => (
-					<Text key={part.priority} bold={part.bold} color={paint(part.color)} dimColor={part.dim}>{part.text}</Text>
+					<Text key={part.priority} bold={part.bold} color={theme.paint(part.color)} dimColor={part.dim}>{part.text}</Text>
 				))}
 			</Text>
 		</Box>

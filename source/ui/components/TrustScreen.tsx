@@ -1,6 +1,6 @@
 import {useEffect, useRef, useState} from 'react';
 import {Box, Text, useApp} from 'ink';
-import {usePaint} from '../theme.js';
+import {useTheme} from '../theme.js';
 import {ConnectError} from '../../client/connect-error.js';
 import type {ClientTls} from '../../client/tls.js';
 import {firstContact, type FirstContact, type TlsSetup} from '../../client/trust.js';
@@ -32,7 +32,7 @@ known. An unknown self-signed server's fingerprint is shown and the user asked, 
 remembers it in known_servers. A changed certificate is refused, loudly, with no way past it here.
 */
 export function TrustScreen({host, port, setup, onTrusted}: Props) {
-	const paint = usePaint();
+	const theme = useTheme();
 	const {exit} = useApp();
 	const [view, setView] = useState<View>({kind: 'checking'});
 	const [attempt, setAttempt] = useState(0);
@@ -122,12 +122,12 @@ export function TrustScreen({host, port, setup, onTrusted}: Props) {
 	switch (view.kind) {
 		case 'checking':
 		case 'trusted': {
-			body = <Text color={paint('yellow')}>{`Connecting to ${where} over TLS…`}</Text>;
+			body = <Text color={theme.notice}>{`Connecting to ${where} over TLS…`}</Text>;
 			break;
 		}
 
 		case 'saving': {
-			body = <Text color={paint('yellow')}>Remembering the certificate…</Text>;
+			body = <Text color={theme.notice}>Remembering the certificate…</Text>;
 			break;
 		}
 
@@ -151,7 +151,7 @@ export function TrustScreen({host, port, setup, onTrusted}: Props) {
 						<Text>Trust it? (yes/no): </Text>
 						<InputLine value={answer.value} cursor={answer.cursor} width={20}/>
 					</Box>
-					{hint === '' ? null : <Text color={paint('yellow')}>{hint}</Text>}
+					{hint === '' ? null : <Text color={theme.notice}>{hint}</Text>}
 				</Box>
 			);
 			break;
@@ -159,9 +159,9 @@ export function TrustScreen({host, port, setup, onTrusted}: Props) {
 
 		case 'changed': {
 			body = (
-				<Box flexDirection="column" borderStyle="double" borderColor={paint('red')} paddingX={1}>
-					<Text bold color={paint('red')}>{`WARNING: THE CERTIFICATE OF ${where} HAS CHANGED`}</Text>
-					<Text color={paint('red')}>{sanitizeText(view.error.message)}</Text>
+				<Box flexDirection="column" borderStyle="double" borderColor={theme.error} paddingX={1}>
+					<Text bold color={theme.error}>{`WARNING: THE CERTIFICATE OF ${where} HAS CHANGED`}</Text>
+					<Text color={theme.error}>{sanitizeText(view.error.message)}</Text>
 					<Text dimColor>Enter or Ctrl+C: quit</Text>
 				</Box>
 			);
@@ -171,7 +171,7 @@ export function TrustScreen({host, port, setup, onTrusted}: Props) {
 		case 'failed': {
 			body = (
 				<Box flexDirection="column">
-					<Text color={paint('red')}>{sanitizeText(view.error.message)}</Text>
+					<Text color={theme.error}>{sanitizeText(view.error.message)}</Text>
 					<Text dimColor>Enter: try again · Ctrl+C: quit</Text>
 				</Box>
 			);
@@ -181,7 +181,7 @@ export function TrustScreen({host, port, setup, onTrusted}: Props) {
 
 	return (
 		<Box flexDirection="column" paddingX={2} paddingY={1}>
-			<Text bold color={paint('cyan')}>natter</Text>
+			<Text bold color={theme.status}>natter</Text>
 			{body}
 		</Box>
 	);

@@ -6,7 +6,7 @@ import {cleanup} from 'ink-testing-library';
 import {ConversationPanel} from '../../../source/ui/components/ConversationPanel.js';
 import {InputPanel} from '../../../source/ui/components/InputPanel.js';
 import {StatusBar} from '../../../source/ui/components/StatusBar.js';
-import {ColorsContext} from '../../../source/ui/theme.js';
+import {makeTheme, ThemeContext} from '../../../source/ui/theme.js';
 import {conversationTitle, MessagePanel, topHint, visibleLines} from '../../../source/ui/components/MessagePanel.js';
 import {emptyConversation} from '../../../source/ui/state/conversations.js';
 import type {Conversation, Line, MessageLine} from '../../../source/ui/state/types.js';
@@ -176,7 +176,7 @@ describe('MessagePanel wrapping', () => {
 	});
 });
 
-describe('"colors": false', () => {
+describe('"colors" in the config file', () => {
 	let level: ChalkInstance['level'];
 	beforeAll(() => {
 		level = chalk.level;
@@ -192,8 +192,28 @@ describe('"colors": false', () => {
 		// eslint-disable-next-line no-control-regex
 		const colourCodes = /\u001B\[(?:3[0-7]|9[0-7]|4[0-7]|10[0-7])m/;
 		expect(coloured).toMatch(colourCodes);
-		const mono = renderScreen(<ColorsContext.Provider value={false}><Panel conversation={conversation} width={40} height={6}/></ColorsContext.Provider>).frame();
+		const mono = renderScreen(<ThemeContext.Provider value={makeTheme(false)}><Panel conversation={conversation} width={40} height={6}/></ThemeContext.Provider>).frame();
 		expect(mono).not.toMatch(colourCodes);
 		expect(mono).toMatch(/\u001B\[7m(?:\u001B\[1m)?alice, look/);
+	});
+
+	test('draws the colours the config file chose: your name, the others\' names, a mention, an action, the time and the border', () => {
+		chalk.level = 3;
+		const conversation = withLines(emptyConversation('#x', 'group', 'x'), [
+			message('alice', 'my own line', {mine: true}),
+			message('bob', 'alice, look', {mention: true}),
+			message('carol', 'waves', {action: true}),
+		]);
+		const theme = makeTheme({ownNick: '#ff8800', nicks: 'blueBright', mention: 'magenta', action: 'green', timestamp: 'ansi256(33)', border: 'red'});
+		const frame = renderScreen(<ThemeContext.Provider value={theme}><Panel conversation={conversation} width={50} height={7}/></ThemeContext.Provider>).frame();
+		chalk.level = 1;
+		const row = (text: string) => frame.split('\n').find(line => line.includes(text)) ?? '';
+		expect(row('my own line')).toContain('\u001B[38;2;255;136;0malice\u001B[39m');
+		expect(row('alice, look')).toContain('\u001B[94mbob\u001B[39m');
+		expect(row('alice, look')).toContain('\u001B[45m\u001B[30malice, look');
+		expect(row('waves')).toContain('\u001B[32m* \u001B[94mcarol');
+		expect(row('waves')).toContain('\u001B[32mwaves');
+		expect(row('my own line')).toContain('\u001B[38;5;33m12:00 ');
+		expect(frame.split('\n')[0]).toMatch(/^\u001B\[31m╭/);
 	});
 });
