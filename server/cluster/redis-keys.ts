@@ -24,6 +24,8 @@ export const redisKeys = {
 	nodes: 'natter:nodes',
 	/** Hash user → sessions on that node; expires with the node's heartbeat. */
 	nodeUsers: (node: string) => `natter:node:${node}:users`,
+	/** Hash user → that user's sessions on the node (JSON: id, mode, address, since), for /sessions; expires with the node's heartbeat. */
+	nodeSessions: (node: string) => `natter:node:${node}:sessions`,
 	/** Present while the node is alive (PX = the presence TTL, renewed every third of it). */
 	nodeAlive: (node: string) => `natter:node:${node}:alive`,
 } as const;

@@ -1,6 +1,6 @@
 import type {ByeReason, ChatMessage, ServerEvent} from '../../source/protocol/index.js';
 import {LocalRouter, type Audience, type Router} from '../core/router.js';
-import type {SessionSink} from '../core/session.js';
+import type {SessionDescription, SessionSink} from '../core/session.js';
 import {conversationIdOf, groupConversationId, type ConversationId, type MessageDraft} from '../core/store.js';
 import {viewerName} from '../core/conversations.js';
 import type {Logger} from '../log.js';
@@ -30,6 +30,48 @@ redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[1])
 if known == 0 then redis.call('PUBLISH', ARGV[3], ARGV[1] .. ' *') end
 `);
+
+/** KEYS: the node's session hash. ARGV: its expiry (ms), user, the user's sessions on the node as JSON ('' when none). One key: Cluster-safe. */
+const sessionsScript = luaScript(`
+if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[2]) else redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+`);
+
+/** KEYS: the node's session hash. ARGV: its expiry (ms), then user/JSON pairs: the whole list (heals a Redis that restarted empty). */
+const sessionListScript = luaScript(`
+redis.call('DEL', KEYS[1])
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+`);
+
+/** A node's published session list of one user, read back; anything malformed is left out. */
+function parseSessionList(json: string | null): SessionDescription[] {
+	if (json === null) {
+		return [];
+	}
+
+	let value: unknown;
+	try {
+		value = JSON.parse(json);
+	} catch {
+		return [];
+	}
+
+	if (!Array.isArray(value)) {
+		return [];
+	}
+
+	return value.flatMap((each: unknown): SessionDescription[] => {
+		if (typeof each !== 'object' || each === null) {
+			return [];
+		}
+
+		const {id, mode, address, since} = each as Record<string, unknown>;
+		return typeof id === 'number' && typeof mode === 'string' && typeof address === 'string' && typeof since === 'string'
+			? [{id, mode, address, since}]
+			: [];
+	});
+}
 
 /** The header in front of each pub/sub payload (`header \n event JSON`). */
 type Header = {
@@ -210,9 +252,19 @@ export class RedisRouter implements Router {
 		return this.#view.total(user);
 	}
 
-	/** This node's sessions only (`/sessions` lists the node the client is on; `/logout_others` adds endElsewhere). */
+	/** This node's sessions only (`/sessions` adds sessionsElsewhere, `/logout_others` endElsewhere). */
 	sessionsOf(user: string): readonly SessionSink[] {
 		return this.#local.sessionsOf(user);
+	}
+
+	/** `user`'s sessions on the other nodes that, by this node's view of presence, hold some: one HGET per such node. */
+	async sessionsElsewhere(user: string): Promise<Array<SessionDescription & {node: string}>> {
+		const nodes = [...(this.#view.nodesOf(user)?.keys() ?? [])].filter(node => node !== this.#node);
+		const lists = await Promise.all(nodes.map(async node => {
+			const json = await this.#link.call<string | null>(['HGET', redisKeys.nodeSessions(node), user]);
+			return parseSessionList(json).map(description => ({...description, node}));
+		}));
+		return lists.flat();
 	}
 
 	endElsewhere(user: string, reason: ByeReason): number {
@@ -337,9 +389,17 @@ export class RedisRouter implements Router {
 	#localCountChanged(user: string): void {
 		const sessions = this.#local.sessionCount(user);
 		this.#view.set(this.#node, user, sessions);
-		this.#link.run(presenceScript, [redisKeys.nodeUsers(this.#node)], [this.#node, user, String(sessions), redisChannels.presence]).catch(() => {
+		// The session list first: a node that hears of the change (the presence script's PUBLISH, sent after it on this connection) finds it.
+		this.#link.run(sessionsScript, [redisKeys.nodeSessions(this.#node)], [String(this.#ttlMs * 2), user, sessions > 0 ? this.#sessionListJson(user) : '']).catch(() => {
 			// The next heartbeat writes the whole list again.
 		});
+		this.#link.run(presenceScript, [redisKeys.nodeUsers(this.#node)], [this.#node, user, String(sessions), redisChannels.presence]).catch(() => {
+			// The same.
+		});
+	}
+
+	#sessionListJson(user: string): string {
+		return JSON.stringify(this.#local.sessionsOf(user).map(session => session.describe()));
 	}
 
 	/**
@@ -475,7 +535,15 @@ export class RedisRouter implements Router {
 			pairs.push(name, String(sessions));
 		}
 
-		await this.#link.run(heartbeatScript, [redisKeys.nodeUsers(this.#node), redisKeys.nodeAlive(this.#node), redisKeys.nodes], [this.#node, String(this.#ttlMs), redisChannels.presence, ...pairs]);
+		const sessionPairs: string[] = [];
+		for (const {name} of this.#local.onlineUsers()) {
+			sessionPairs.push(name, this.#sessionListJson(name));
+		}
+
+		await Promise.all([
+			this.#link.run(heartbeatScript, [redisKeys.nodeUsers(this.#node), redisKeys.nodeAlive(this.#node), redisKeys.nodes], [this.#node, String(this.#ttlMs), redisChannels.presence, ...pairs]),
+			this.#link.run(sessionListScript, [redisKeys.nodeSessions(this.#node)], [String(this.#ttlMs * 2), ...sessionPairs]),
+		]);
 	}
 
 	async #tick(): Promise<void> {
@@ -641,6 +709,7 @@ export class RedisRouter implements Router {
 		clearTimeout(this.#waitTimer);
 		await Promise.all([
 			this.#link.call(['DEL', redisKeys.nodeAlive(this.#node), redisKeys.nodeUsers(this.#node)]),
+			this.#link.call(['DEL', redisKeys.nodeSessions(this.#node)]),
 			this.#link.call(['SREM', redisKeys.nodes, this.#node]),
 			this.#link.call(['PUBLISH', redisChannels.presence, `${this.#node} -`]),
 		]);

@@ -1,7 +1,7 @@
 import type {ByeReason, ServerEvent} from '../../source/protocol/index.js';
 import {Envelope} from './envelope.js';
 import {Presence} from './presence.js';
-import type {SessionSink} from './session.js';
+import type {SessionDescription, SessionSink} from './session.js';
 
 /** Who an event is for. `except`: the session that caused it (it gets a reply instead). */
 export type Audience =
@@ -27,6 +27,10 @@ export type Router = {
 	sessionCount(user: string): number;
 	/** This node's sessions of `user`. */
 	sessionsOf(user: string): readonly SessionSink[];
+	/** A router shared by several nodes: this node's name (shown by /sessions). */
+	readonly node?: string;
+	/** A router shared by several nodes: `user`'s sessions on the other nodes, as those nodes last published them. */
+	sessionsElsewhere?(user: string): Promise<ReadonlyArray<SessionDescription & {readonly node: string}>>;
 	/** A router shared by several nodes: ends `user`'s sessions on the other nodes (bye `reason`); returns how many there were. */
 	endElsewhere?(user: string, reason: ByeReason): number;
 	/** Online users with their session counts. */

@@ -55,6 +55,8 @@ export type SessionInfo = {
 	readonly since: string;
 	/** The session that asked. */
 	readonly current: boolean;
+	/** With several nodes (`natter serve --redis`): the node the session is on (ids are per node). */
+	readonly node?: string;
 };
 
 /** One conversation of the user's at login: where it ends, where the user stopped reading. */

@@ -1,4 +1,4 @@
-import {describe, expect, it} from 'vitest';
+import {describe, expect, it, vi} from 'vitest';
 import type {ChatMessage, ServerEvent} from '../../../source/protocol/index.js';
 import {jsonCommand, LineSocket, loginJson, loginText} from '../../helpers/line-socket.js';
 import {clusterFixture} from '../../helpers/redis-cluster.js';
@@ -104,6 +104,35 @@ describe.skipIf(!redisServerAvailable)('several nodes on one Redis', () => {
 			expect(await other.waitForEvent(event => event.type === 'bye')).toMatchObject({reason: 'logged_out'});
 		}
 
+	});
+
+	it('/sessions lists the user\'s sessions on every node, each with its node, and drops one that ends', async () => {
+		const [first, second, third] = await cluster.nodes(3);
+		const here = await json(first!, 'alice');
+		const elsewhere = await text(second!, 'alice');
+		await json(third!, 'alice');
+		await json(second!, 'bob');
+		// Node one hears of the others' sessions through presence (pub/sub): wait until it counts three.
+		await vi.waitFor(async () => {
+			expect(await jsonCommand(here, '/users')).toMatchObject({users: expect.arrayContaining([{name: 'alice', sessions: 3}])});
+		});
+		const listed = await jsonCommand(here, '/sessions');
+		expect(listed).toMatchObject({type: 'ok', command: 'sessions', text: expect.stringMatching(/^3 sessions: #\d+ (json|text) from 127\.0\.0\.1 since \S+ on \S+/)});
+		const sessions = (listed as Extract<ServerEvent, {command: 'sessions'}>).sessions;
+		expect(sessions.map(session => session.mode).sort()).toEqual(['json', 'json', 'text']);
+		expect(new Set(sessions.map(session => session.node)).size).toBe(3);
+		expect(sessions.filter(session => session.current)).toHaveLength(1);
+		expect(sessions.every(session => session.address === '127.0.0.1' && /^\d{4}-\d\d-\d\dT/.test(session.since))).toBe(true);
+		// Asked on another node, the same three, the current one there.
+		elsewhere.send('/sessions');
+		expect(await elsewhere.waitFor(/^ok: \d+ sessions?:/)).toMatch(/^ok: 3 sessions: .* \(this one\)/);
+
+		elsewhere.send('/exit');
+		await elsewhere.waitForClose();
+		await vi.waitFor(async () => {
+			const after = await jsonCommand(here, '/sessions') as Extract<ServerEvent, {command: 'sessions'}>;
+			expect(after.sessions.map(session => session.mode).sort()).toEqual(['json', 'json']);
+		});
 	});
 
 	it('a node that stops normally leaves at once: its users go offline on the others', async () => {
