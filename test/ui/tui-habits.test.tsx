@@ -4,6 +4,7 @@ import {afterEach, describe, expect, test} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {ChatConnection} from '../../source/client/connection.js';
 import {startServer, type NatterServer} from '../../server/index.js';
+import {MemoryStore} from '../../server/store/memory-store.js';
 import type {ServerEvent} from '../../source/protocol/index.js';
 import App from '../../source/ui/app.js';
 import type {NotifySettings} from '../../source/ui/notify.js';
@@ -324,6 +325,37 @@ describe('notifications', () => {
 		await bob.request('/msg alice quiet please');
 		await screen.waitFor(frame => /@ bob +1/.test(frame), 'the DM');
 		expect(signals).toEqual([]);
+	});
+});
+
+describe('the member panel', () => {
+	test('a group larger than one /members page lists its later pages too; past what the panel fetches it says "+N more" with the true count', async () => {
+		const store = new MemoryStore();
+		const fill = async (group: string, count: number) => {
+			await store.createGroup(group, 'm0000');
+			for (let index = 1; index < count; index++) {
+				// eslint-disable-next-line no-await-in-loop
+				await store.addMember(group, `m${String(index).padStart(4, '0')}`);
+			}
+		};
+
+		await fill('mid', 450);
+		await fill('big', 1200);
+		const target = await startServer({host: '127.0.0.1', port: 0, usersFile, rate: 0, failureDelay: {baseMs: 1, capMs: 1}, data: ':memory:', store});
+		toClose.push(target);
+		const {screen} = await chatAs(target, 'alice');
+		await type(screen, '/join_group mid', keys.enter);
+		// 451 with alice: pages 2 and 3 were fetched (the first alone would make it 1/200).
+		await screen.waitFor(frame => frame.includes('Members 1/451'), 'the whole member count');
+		const mid = screen.frame();
+		expect(mid).toContain('● alice');
+		const midShown = (mid.match(/[●○] m\d{4}/g) ?? []).length + 1;
+		expect(mid).toContain(`+${451 - midShown} more`);
+
+		await type(screen, '/join_group big', keys.enter);
+		const big = await screen.waitFor(frame => frame.includes('Members 1201'), 'the true count of a huge group');
+		const bigShown = (big.match(/[●○] m\d{4}/g) ?? []).length + 1;
+		expect(big).toContain(`+${1201 - bigShown} more`);
 	});
 });
 

@@ -93,6 +93,9 @@ async function untilOnline(session: ChatSession): Promise<void> {
 	});
 }
 
+/** Pages of `/members` (200 each) the panel fetches for a group. */
+const memberPagesFetched = 5;
+
 export function ChatScreen({session, initialState, notice, notify = defaultNotifySettings, signal}: Props) {
 	const {exit} = useApp();
 	const {columns, rows} = useTerminalSize();
@@ -209,23 +212,36 @@ export function ChatScreen({session, initialState, notice, notify = defaultNotif
 		dispatch({type: 'taken', upTo: input.outbox.at(-1)!.seq});
 	}, [input.outbox, state.conversations, conversation, pageSize, sender, leave]);
 
-	// The open group's members, for the panel, fetched once when it is first opened.
+	// The open group's members, for the panel, fetched once when it is first opened: the first pages
+	// (every line counts against the flood limit); a larger group shows `+N more` with the true count.
 	const membersAsked = useRef(new Set<string>());
 	useEffect(() => {
 		if (conversation.kind !== 'group' || state.connection !== 'online' || state.members[conversation.name] || membersAsked.current.has(conversation.name)) {
 			return;
 		}
 
-		const line = `/members ${conversation.name}`;
-		const parsed = parseCommand(line);
-		membersAsked.current.add(conversation.name);
-		if (parsed.ok) {
-			session.send(line).then(reply => {
+		const group = conversation.name;
+		membersAsked.current.add(group);
+		void (async () => {
+			for (let page = 1, pages = 1; page <= Math.min(pages, memberPagesFetched); page++) {
+				const line = page === 1 ? `/members ${group}` : `/members ${group} ${page}`;
+				const parsed = parseCommand(line);
+				if (!parsed.ok) {
+					return;
+				}
+
+				// eslint-disable-next-line no-await-in-loop
+				const reply = await session.send(line);
 				dispatch({type: 'reply', command: parsed.command, reply, silent: true});
-			}, () => {
-				membersAsked.current.delete(parsed.command.type === 'members' ? parsed.command.group : '');
-			});
-		}
+				if (reply.type !== 'ok' || reply.command !== 'members') {
+					return;
+				}
+
+				pages = reply.pages ?? 1;
+			}
+		})().catch(() => {
+			membersAsked.current.delete(group);
+		});
 	}, [conversation, state.connection, state.members, session]);
 
 	// A bell (and a desktop notification, if asked for) for each new mention or DM the user is not
@@ -259,6 +275,7 @@ export function ChatScreen({session, initialState, notice, notify = defaultNotif
 	const summaries = useSummaries(state);
 	const target = conversation.kind === 'all' ? 'All' : `${conversation.kind === 'group' ? '#' : '@'}${terminalSafe(conversation.name)}`;
 	const members = conversation.kind === 'group' ? state.members[conversation.name] : undefined;
+	const memberTotal = conversation.kind === 'group' ? state.memberTotals[conversation.name] : undefined;
 	return (
 		<Box flexDirection="column" width={columns} height={rows - 1}>
 			<StatusBar
@@ -273,7 +290,7 @@ export function ChatScreen({session, initialState, notice, notify = defaultNotif
 			/>
 			<Box height={mainHeight}>
 				{sidebarWidth > 0
-					? <ConversationPanel conversations={summaries} active={state.active} online={state.online} members={members} width={sidebarWidth} height={mainHeight}/>
+					? <ConversationPanel conversations={summaries} active={state.active} online={state.online} members={members} memberTotal={memberTotal} width={sidebarWidth} height={mainHeight}/>
 					: null}
 				<MessagePanel
 					title={conversationTitle(conversation)}

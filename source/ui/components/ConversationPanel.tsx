@@ -14,6 +14,8 @@ type Props = {
 	readonly online: readonly string[];
 	/** The open group's members (online ones first), shown instead of who is online; undefined outside a group or before they came. */
 	readonly members?: readonly GroupMember[];
+	/** The group's member count by the server: more than `members` holds when only its first pages were fetched. */
+	readonly memberTotal?: number;
 	readonly width: number;
 	readonly height: number;
 };
@@ -45,13 +47,15 @@ function windowAround<T>(items: readonly T[], keep: number, size: number): {item
 }
 
 /** Conversations (All, groups, direct messages) with unread counts, then who is online. */
-export const ConversationPanel = memo(function ConversationPanel({conversations, active, online, members, width, height}: Props) {
+export const ConversationPanel = memo(function ConversationPanel({conversations, active, online, members, memberTotal, width, height}: Props) {
 	const theme = useTheme();
 	const inner = Math.max(2, height - 2);
 	const people = members
 		? [...members].sort((a, b) => Number(b.online) - Number(a.online) || (a.name < b.name ? -1 : 1))
 		: online.map(name => ({name, online: true}));
-	const onlineWanted = 1 + Math.max(1, people.length);
+	const total = Math.max(people.length, members ? memberTotal ?? 0 : 0);
+	// The header, the people, and a `+N more` row for members not fetched.
+	const onlineWanted = 1 + Math.max(1, people.length + (total > people.length ? 1 : 0));
 	const conversationsWanted = 1 + conversations.length;
 	const onlineRows = conversationsWanted + onlineWanted <= inner
 		? onlineWanted
@@ -60,9 +64,11 @@ export const ConversationPanel = memo(function ConversationPanel({conversations,
 	const activeIndex = conversations.findIndex(conversation => conversation.key === active);
 	const shown = windowAround(conversations, activeIndex, conversationRows);
 	const onlineListRows = onlineRows - 1;
-	const onlineShown = people.length > onlineListRows ? people.slice(0, Math.max(0, onlineListRows - 1)) : people;
-	const onlineHidden = people.length - onlineShown.length;
+	const onlineShown = total > onlineListRows || total > people.length ? people.slice(0, Math.max(0, Math.min(people.length, onlineListRows - 1))) : people;
+	const onlineHidden = total - onlineShown.length;
 	const onlineCount = people.filter(person => person.online).length;
+	// Only part of a huge group is held: its online count would be a guess, so the header gives the total alone.
+	const membersHeader = total > people.length ? `Members ${total}` : `Members ${onlineCount}/${total}`;
 	return (
 		<Box flexDirection="column" borderStyle="round" borderColor={theme.border} width={width} height={height} paddingX={1} overflow="hidden">
 			<Text bold dimColor wrap="truncate-end">Conversations</Text>
@@ -80,7 +86,7 @@ export const ConversationPanel = memo(function ConversationPanel({conversations,
 				);
 			})}
 			{onlineRows > 0
-				? <Text bold dimColor wrap="truncate-end">{members ? `Members ${onlineCount}/${people.length}` : `Online (${online.length})`}</Text>
+				? <Text bold dimColor wrap="truncate-end">{members ? membersHeader : `Online (${online.length})`}</Text>
 				: null}
 			{onlineRows > 1 && people.length === 0 ? <Text dimColor wrap="truncate-end">nobody else</Text> : null}
 			{onlineRows > 1

@@ -11,7 +11,7 @@ import {
 import {tuiKeyHelp} from '../help.js';
 import {allKey, conversationOrder, describeKey, emptyConversation, groupKey} from './conversations.js';
 import {mentions} from './mentions.js';
-import type {ChatState, ConnectionState, Conversation, ConversationKey, GapLine, Line, MessageLine} from './types.js';
+import type {ChatState, ConnectionState, Conversation, ConversationKey, GapLine, GroupMember, Line, MessageLine} from './types.js';
 
 type HistoryCommand = Extract<Command, {type: 'history'}>;
 
@@ -59,6 +59,7 @@ export function initialChatState(options: {me: string; server: string; historyLi
 		requests: [],
 		nextRequest: 1,
 		members: {},
+		memberTotals: {},
 		alerts: 0,
 		lastAlert: undefined,
 	};
@@ -696,7 +697,8 @@ function applyEvent(draft: Draft, event: ServerEvent): void {
 			if (list) {
 				const others = list.filter(member => member.name !== event.user);
 				const next = event.joined ? [...others, {name: event.user, online: true}].sort((a, b) => (a.name < b.name ? -1 : 1)) : others;
-				draft.state = {...draft.state, members: {...draft.state.members, [event.group]: next}};
+				const total = Math.max(next.length, (draft.state.memberTotals[event.group] ?? list.length) + (event.joined ? 1 : -1));
+				draft.state = {...draft.state, members: {...draft.state.members, [event.group]: next}, memberTotals: {...draft.state.memberTotals, [event.group]: total}};
 			}
 
 			break;
@@ -866,8 +868,19 @@ function applyReply(draft: Draft, command: Command, reply: CommandReply, silent:
 
 		case 'members': {
 			learnUsers(draft, reply.members.map(member => member.name));
+			const held = draft.state.members[reply.group];
+			let list: readonly GroupMember[] | undefined;
 			if ((reply.page ?? 1) === 1) {
-				draft.state = {...draft.state, members: {...draft.state.members, [reply.group]: reply.members}};
+				list = reply.members;
+			} else if (silent && held) {
+				// A further page of a large group, fetched for the panel: added to what it holds.
+				const names = new Set(held.map(member => member.name));
+				list = [...held, ...reply.members.filter(member => !names.has(member.name))].sort((a, b) => (a.name < b.name ? -1 : 1));
+			}
+
+			if (list) {
+				const total = Math.max(list.length, reply.total ?? list.length);
+				draft.state = {...draft.state, members: {...draft.state.members, [reply.group]: list}, memberTotals: {...draft.state.memberTotals, [reply.group]: total}};
 			}
 
 			if (!silent) {

@@ -112,6 +112,8 @@ export type ChatState = {
 	readonly nextRequest: number;
 	/** The members of each group whose list the client holds (from /members, kept current by presence and membership events). */
 	readonly members: Readonly<Record<string, readonly GroupMember[]>>;
+	/** How many members each of those groups has, by the server's count: more than its list holds when a huge group was fetched only in part. */
+	readonly memberTotals: Readonly<Record<string, number>>;
 	/** Counts the messages worth a bell: a mention or a direct message from someone else (whether it rings depends on the view and the terminal's focus). */
 	readonly alerts: number;
 	/** The newest of them, for a desktop notification. */
