@@ -165,6 +165,8 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 		verify: async (user, password) => authenticator.verify(user, password),
 		checkConcurrency: options.authWorkers ?? defaultPoolSize(),
 		logger,
+		// --max-sessions is cluster-wide: the user's sessions on other nodes, by this node's view of presence.
+		...(engine ? {sessionsElsewhere: (user: string) => Math.max(0, engine.router.sessionCount(user) - engine.router.sessionsOf(user).length)} : {}),
 	});
 	const fileLimit = openFileLimit();
 	const context: ConnectionContext = {

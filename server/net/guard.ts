@@ -90,7 +90,7 @@ export class ConnectionGuard {
 	readonly busyLog: BurstLog;
 	readonly acceptErrorLog: BurstLog;
 
-	constructor(options: {readonly limits: GuardLimits; readonly verify: (name: string, password: string) => Promise<boolean>; readonly checkConcurrency: number; readonly logger: Logger}) {
+	constructor(options: {readonly limits: GuardLimits; readonly verify: (name: string, password: string) => Promise<boolean>; readonly checkConcurrency: number; readonly logger: Logger; readonly sessionsElsewhere?: (user: string) => number}) {
 		const {limits, logger} = options;
 		this.limits = limits;
 		this.addresses = new AddressLimits({
@@ -102,7 +102,7 @@ export class ConnectionGuard {
 			maxPendingLogins: limits.maxPendingLoginsPerAddress,
 			exempt: limits.exemptAddresses,
 		});
-		this.users = new UserLimits({maxSessions: limits.maxSessionsPerUser, rate: limits.userRate, burst: limits.userBurst});
+		this.users = new UserLimits({maxSessions: limits.maxSessionsPerUser, rate: limits.userRate, burst: limits.userBurst, ...(options.sessionsElsewhere ? {elsewhere: options.sessionsElsewhere} : {})});
 		this.gate = new LoginGate({verify: options.verify, concurrency: options.checkConcurrency, maxQueued: limits.maxQueuedLogins});
 		this.accounts = new AccountThrottle({maxFailures: limits.accountMaxFailures, windowMs: limits.accountWindowMs});
 		this.refusedLog = new BurstLog(logger, 'warn', 'connection_refused');

@@ -8,6 +8,8 @@ export type UserLimitOptions = {
 	readonly rate: number;
 	readonly burst: number;
 	readonly now?: () => number;
+	/** With several nodes: the user's sessions on the other nodes, counted against `maxSessions` too. */
+	readonly elsewhere?: (user: string) => number;
 };
 
 export const defaultMaxSessions = 10;
@@ -49,8 +51,8 @@ export class UserLimits {
 			this.#entries.set(user, entry);
 		}
 
-		const {maxSessions} = this.#options;
-		if (maxSessions > 0 && entry.sessions >= maxSessions) {
+		const {maxSessions, elsewhere} = this.#options;
+		if (maxSessions > 0 && entry.sessions + (elsewhere?.(user) ?? 0) >= maxSessions) {
 			return undefined;
 		}
 

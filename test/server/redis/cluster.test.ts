@@ -135,6 +135,27 @@ describe.skipIf(!redisServerAvailable)('several nodes on one Redis', () => {
 		});
 	});
 
+	it('--max-sessions counts the user\'s sessions on every node', async () => {
+		const [first, second] = await cluster.nodes(2, {limits: {maxSessionsPerUser: 2}});
+		const here = await json(first!, 'alice');
+		const elsewhere = await json(second!, 'alice');
+		await vi.waitFor(async () => {
+			expect(await jsonCommand(here, '/users')).toMatchObject({users: [{name: 'alice', sessions: 2}]});
+		});
+		const third = cluster.keep(await LineSocket.connect(first!.port));
+		third.sendJson({type: 'login', id: 'login', user: 'alice', password: testUsers.alice});
+		expect(await third.waitForEvent(event => event.type === 'error')).toMatchObject({code: 'too_many_sessions', message: 'you already have 2 sessions, the most allowed at once; end one and log in again'});
+		// Another user is not affected.
+		await json(first!, 'bob');
+		elsewhere.sendJson({type: 'command', id: 'x', line: '/exit'});
+		await elsewhere.waitForClose();
+		await vi.waitFor(async () => {
+			expect(await jsonCommand(here, '/users')).toMatchObject({users: expect.arrayContaining([{name: 'alice', sessions: 1}])});
+		});
+		third.sendJson({type: 'login', id: 'again', user: 'alice', password: testUsers.alice});
+		await third.waitForEvent(event => event.type === 'login_ok');
+	});
+
 	it('a node that stops normally leaves at once: its users go offline on the others', async () => {
 		const log = new RecordingLogger();
 		const [staying] = await cluster.nodes(1, {logger: log});
