@@ -2,7 +2,9 @@ import type {ConversationId} from '../core/store.js';
 
 /**
 Every Redis key and channel natter uses. A conversation's keys carry it as a `{hash tag}`, so on a
-Redis Cluster its seq counter and its stream live on one shard and the append script stays legal.
+Redis Cluster its seq counter and its stream live on one shard and the append script stays legal;
+a node's keys carry the node id the same way, so its heartbeat script and its leaving `DEL` touch
+one slot. docs/scale-out.md ("Redis Cluster") lists which scripts still span slots.
 */
 export const redisKeys = {
 	/** Hash `seq` → the conversation's last seq (kept when its messages or its group are gone). */
@@ -23,11 +25,11 @@ export const redisKeys = {
 	/** Set of the node ids that have announced themselves. */
 	nodes: 'natter:nodes',
 	/** Hash user → sessions on that node; expires with the node's heartbeat. */
-	nodeUsers: (node: string) => `natter:node:${node}:users`,
+	nodeUsers: (node: string) => `natter:node:{${node}}:users`,
 	/** Hash user → that user's sessions on the node (JSON: id, mode, address, since), for /sessions; expires with the node's heartbeat. */
-	nodeSessions: (node: string) => `natter:node:${node}:sessions`,
+	nodeSessions: (node: string) => `natter:node:{${node}}:sessions`,
 	/** Present while the node is alive (PX = the presence TTL, renewed every third of it). */
-	nodeAlive: (node: string) => `natter:node:${node}:alive`,
+	nodeAlive: (node: string) => `natter:node:{${node}}:alive`,
 } as const;
 
 export const redisChannels = {

@@ -17,9 +17,10 @@ redis.call('PUBLISH', ARGV[4], ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. ARGV[3])
 `);
 
 /**
-KEYS: the node's user hash, its alive key, the node set. ARGV: node, TTL ms, presence channel, then
-user/sessions pairs (the whole list: it heals a Redis that restarted empty). A node that was not
-alive (new, or its keys lapsed) asks the others to read its list again: `<node> *`.
+KEYS: the node's user hash, its alive key (one slot: both carry the node as a hash tag). ARGV: node,
+TTL ms, presence channel, then user/sessions pairs (the whole list: it heals a Redis that restarted
+empty). A node that was not alive (new, or its keys lapsed) asks the others to read its list again:
+`<node> *`. The node set (another slot) gets the node in a command of its own, sent right after.
 */
 const heartbeatScript = luaScript(`
 local known = redis.call('EXISTS', KEYS[2])
@@ -27,7 +28,6 @@ redis.call('DEL', KEYS[1])
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2] * 2)
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
-redis.call('SADD', KEYS[3], ARGV[1])
 if known == 0 then redis.call('PUBLISH', ARGV[3], ARGV[1] .. ' *') end
 `);
 
@@ -541,7 +541,8 @@ export class RedisRouter implements Router {
 		}
 
 		await Promise.all([
-			this.#link.run(heartbeatScript, [redisKeys.nodeUsers(this.#node), redisKeys.nodeAlive(this.#node), redisKeys.nodes], [this.#node, String(this.#ttlMs), redisChannels.presence, ...pairs]),
+			this.#link.run(heartbeatScript, [redisKeys.nodeUsers(this.#node), redisKeys.nodeAlive(this.#node)], [this.#node, String(this.#ttlMs), redisChannels.presence, ...pairs]),
+			this.#link.call(['SADD', redisKeys.nodes, this.#node]),
 			this.#link.run(sessionListScript, [redisKeys.nodeSessions(this.#node)], [String(this.#ttlMs * 2), ...sessionPairs]),
 		]);
 	}
@@ -575,7 +576,7 @@ export class RedisRouter implements Router {
 					return;
 				}
 
-				await Promise.all([this.#link.call(['SREM', redisKeys.nodes, node]), this.#link.call(['DEL', redisKeys.nodeUsers(node)])]);
+				await Promise.all([this.#link.call(['SREM', redisKeys.nodes, node]), this.#link.call(['DEL', redisKeys.nodeUsers(node), redisKeys.nodeSessions(node)])]);
 				this.#liveNodes.delete(node);
 				const {wentOffline} = this.#view.replaceNode(node, new Map());
 				this.#logger.log('warn', 'node_gone', {node, users: wentOffline.length});
@@ -708,8 +709,7 @@ export class RedisRouter implements Router {
 		clearInterval(this.#heartbeat);
 		clearTimeout(this.#waitTimer);
 		await Promise.all([
-			this.#link.call(['DEL', redisKeys.nodeAlive(this.#node), redisKeys.nodeUsers(this.#node)]),
-			this.#link.call(['DEL', redisKeys.nodeSessions(this.#node)]),
+			this.#link.call(['DEL', redisKeys.nodeAlive(this.#node), redisKeys.nodeUsers(this.#node), redisKeys.nodeSessions(this.#node)]),
 			this.#link.call(['SREM', redisKeys.nodes, this.#node]),
 			this.#link.call(['PUBLISH', redisChannels.presence, `${this.#node} -`]),
 		]);
