@@ -70,6 +70,9 @@ describe('keys from the terminal', () => {
 		['\u001B[Z', {kind: 'backtab'}],
 		['\u001BOH', {kind: 'home', far: false}],
 		['\u001B[99x', {kind: 'unknown'}],
+		['\u001B[I', {kind: 'focus', focused: true}],
+		['\u001B[O', {kind: 'focus', focused: false}],
+		['\u001B[1;5I', {kind: 'unknown'}],
 	] as const)('%j', (raw, key) => {
 		expect(parseKeys(raw)).toEqual([key]);
 	});
