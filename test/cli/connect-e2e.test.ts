@@ -84,11 +84,18 @@ afterAll(async () => {
 
 test.skipIf(!hasTmux)('natter connect in a real terminal (tmux): log in, group message, DM, resize, /exit', async () => {
 	const {port} = server!.address;
+	// What natter writes to the terminal is kept (pipe-pane), to see the modes it turns on and off;
+	// natter starts only once the pipe is in place.
+	const directory = await mkdtemp(path.join(tmpdir(), 'natter-e2e-'));
+	const output = path.join(directory, 'pane.out');
+	const ready = path.join(directory, 'ready');
 	// The shell line after natter reports its exit code once the alternate screen is gone.
 	tmux(
 		'new-session', '-d', '-s', 'e2e', '-x', '100', '-y', '30', '-c', root,
-		`node ${JSON.stringify(cli)} connect --host 127.0.0.1 --port ${port}; echo "natter exited with $?"; sleep 600`,
+		`while [ ! -e ${JSON.stringify(ready)} ]; do sleep 0.05; done; node ${JSON.stringify(cli)} connect --host 127.0.0.1 --port ${port}; echo "natter exited with $?"; sleep 600`,
 	);
+	tmux('pipe-pane', '-t', 'e2e', '-o', `cat >> ${JSON.stringify(output)}`);
+	await writeFile(ready, '');
 
 	await waitForPane(screen => screen.includes(`Log in to 127.0.0.1:${port}`), 'the login screen');
 	type('alice');
@@ -135,6 +142,15 @@ test.skipIf(!hasTmux)('natter connect in a real terminal (tmux): log in, group m
 	expect(after).toContain('natter exited with 0');
 	// The alternate screen is gone: no chat panel left on the normal screen.
 	expect(after).not.toContain('Conversations');
+	// Bracketed paste and focus reports were on, and are off again.
+	await expect.poll(async () => readFile(output, 'utf8')).toContain('natter exited with');
+	const written = await readFile(output, 'utf8');
+	for (const mode of ['2004', '1004']) {
+		expect(written).toContain(`\u001B[?${mode}h`);
+		expect(written.lastIndexOf(`\u001B[?${mode}l`)).toBeGreaterThan(written.lastIndexOf(`\u001B[?${mode}h`));
+	}
+
+	await rm(directory, {recursive: true, force: true});
 
 	// Started again, the TUI finds the earlier conversation where it was left: on the server.
 	await bob!.request('/group_msg e2e while you were away');
