@@ -29,6 +29,14 @@ export function topologies(...wanted: Topology[]): Topology[] {
 	return runnable;
 }
 
+/**
+For `it.skipIf`: a test with a single client sees one node whatever the topology, so a third node
+adds nothing to what the 2-node run shows; it runs on one and two nodes only (keeps the suite lean).
+*/
+export function oneClientOn3Nodes(topology: Topology): boolean {
+	return topology.nodes > 2;
+}
+
 /** Where a suite's clients connect: one node's port, or the balancer's in front of several. */
 export type ChatEndpoint = {
 	readonly host: string;

@@ -3,7 +3,7 @@ import type {ServerEvent} from '../../source/protocol/index.js';
 import {ChatConnection} from '../../source/client/connection.js';
 import {LineSocket, loginJson, loginText} from '../helpers/line-socket.js';
 import {testUsers} from '../helpers/test-server.js';
-import {oneNode, threeNodes, topologies, topologyFixture, twoNodes, type ChatEndpoint} from '../helpers/topologies.js';
+import {oneClientOn3Nodes, oneNode, threeNodes, topologies, topologyFixture, twoNodes, type ChatEndpoint} from '../helpers/topologies.js';
 
 const isoTs = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
@@ -28,7 +28,7 @@ describe.each(topologies(oneNode, twoNodes, threeNodes))('JSON mode, $name', top
 		return client;
 	}
 
-	it('switches on the first {, ends the prompt line, then welcomes', async () => {
+	it.skipIf(oneClientOn3Nodes(topology))('switches on the first {, ends the prompt line, then welcomes', async () => {
 		const client = await connect();
 		client.sendJson({type: 'hello', protocol: 2, client: 'test'});
 		expect(await client.next()).toMatch(/^natter .*protocol 2/);
@@ -40,7 +40,7 @@ describe.each(topologies(oneNode, twoNodes, threeNodes))('JSON mode, $name', top
 		expect(JSON.parse(await client.next())).toEqual({type: 'login_ok', id: 7, user: 'alice', text: 'welcome alice. 1 user online. Type /help for the commands.', conversations: [{conversation: '*', last_seq: 0, read_seq: 0, unread: 0}]});
 	});
 
-	it('accepts login as the very first line', async () => {
+	it.skipIf(oneClientOn3Nodes(topology))('accepts login as the very first line', async () => {
 		const client = await connect();
 		client.sendJson({type: 'login', id: 'l', user: 'bob', password: 'builder'});
 		expect(await client.nextEvent()).toMatchObject({type: 'welcome'});
@@ -62,7 +62,7 @@ describe.each(topologies(oneNode, twoNodes, threeNodes))('JSON mode, $name', top
 		expect(await quiet.nextEvent()).toMatchObject({type: 'ok', id: 2, command: 'users'});
 	});
 
-	it('refuses commands before login and a second login after it', async () => {
+	it.skipIf(oneClientOn3Nodes(topology))('refuses commands before login and a second login after it', async () => {
 		const client = await connect();
 		client.sendJson({type: 'command', id: 1, line: '/users'});
 		expect(await client.waitForEvent(event => event.type === 'error')).toEqual({type: 'error', id: 1, code: 'not_logged_in', message: 'log in first'});
@@ -72,7 +72,7 @@ describe.each(topologies(oneNode, twoNodes, threeNodes))('JSON mode, $name', top
 		expect(await client.nextEvent()).toMatchObject({type: 'error', id: 3, code: 'already_logged_in'});
 	});
 
-	it('answers ping, a later hello, bad JSON, bad requests and another protocol version', async () => {
+	it.skipIf(oneClientOn3Nodes(topology))('answers ping, a later hello, bad JSON, bad requests and another protocol version', async () => {
 		const client = await login('alice');
 		client.sendJson({type: 'ping', id: 'p'});
 		expect(await client.nextEvent()).toEqual({type: 'pong', id: 'p', ts: isoTs});
@@ -163,7 +163,7 @@ describe.each(topologies(oneNode, twoNodes, threeNodes))('JSON mode, $name', top
 		expect(await bob.nextEvent()).toMatchObject({type: 'error', id: 'y', code: 'not_member', command: 'leave_group'});
 	});
 
-	it('gives a JSON login failure auth_failed, the same for an unknown user', async () => {
+	it.skipIf(oneClientOn3Nodes(topology))('gives a JSON login failure auth_failed, the same for an unknown user', async () => {
 		const client = await connect();
 		client.sendJson({type: 'login', id: 1, user: 'alice', password: 'wrong'});
 		expect(await client.waitForEvent(event => event.type === 'error')).toEqual({type: 'error', id: 1, code: 'auth_failed', message: 'invalid username or password (2 attempts left)'});
