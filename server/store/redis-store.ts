@@ -34,33 +34,36 @@ end
 return seq
 `);
 
-/** KEYS: groups, members, creator's groups. ARGV: group, creator, members channel. */
+/*
+The membership scripts touch the group's own slot only (`{#group}`), so Redis Cluster accepts them:
+a group exists while its member set does (it goes with its last member). The registry of group
+names and each user's group index are other slots, updated by commands sent right after the
+script, on the same connection (docs/scale-out.md, "Redis Cluster").
+*/
+
+/** KEYS: members. ARGV: group, creator, members channel. */
 const createGroupScript = luaScript(`
-if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('SADD', KEYS[2], ARGV[2])
-redis.call('SADD', KEYS[3], ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('SADD', KEYS[1], ARGV[2])
 redis.call('PUBLISH', ARGV[3], ARGV[1])
 return 1
 `);
 
-/** KEYS: groups, members, user's groups. ARGV: group, user, members channel. */
+/** KEYS: members. ARGV: group, user, members channel. */
 const addMemberScript = luaScript(`
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 'no_such_group' end
-if redis.call('SADD', KEYS[2], ARGV[2]) == 0 then return 'already_member' end
-redis.call('SADD', KEYS[3], ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'no_such_group' end
+if redis.call('SADD', KEYS[1], ARGV[2]) == 0 then return 'already_member' end
 redis.call('PUBLISH', ARGV[3], ARGV[1])
 return 'added'
 `);
 
-/** KEYS: groups, members, user's groups, the group's stream. ARGV: group, user, members channel. The seq hash stays: numbering goes on. */
+/** KEYS: members, the group's stream (one slot). ARGV: group, user, members channel. The seq hash stays: numbering goes on. */
 const removeMemberScript = luaScript(`
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 'no_such_group' end
-if redis.call('SREM', KEYS[2], ARGV[2]) == 0 then return 'not_member' end
-redis.call('SREM', KEYS[3], ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'no_such_group' end
+if redis.call('SREM', KEYS[1], ARGV[2]) == 0 then return 'not_member' end
 redis.call('PUBLISH', ARGV[3], ARGV[1])
-if redis.call('SCARD', KEYS[2]) > 0 then return 'removed' end
-redis.call('SREM', KEYS[1], ARGV[1])
-redis.call('DEL', KEYS[4])
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'removed' end
+redis.call('DEL', KEYS[2])
 return 'removed_group'
 `);
 
@@ -203,18 +206,52 @@ export class RedisStore implements ChatStore {
 
 	async createGroup(group: string, creator: string): Promise<boolean> {
 		this.#forget(group);
-		const created = await this.#run<number>(createGroupScript, [redisKeys.groups, redisKeys.members(group), redisKeys.userGroups(creator)], [group, creator, redisChannels.members]);
-		return created === 1;
+		// Sent together, in this order: the indexes follow the script on the same connection.
+		const [created] = await Promise.all([
+			this.#run<number>(createGroupScript, [redisKeys.members(group)], [group, creator, redisChannels.members]),
+			this.#call(['SADD', redisKeys.groups, group]),
+		]);
+		if (created !== 1) {
+			return false;
+		}
+
+		await this.#call(['SADD', redisKeys.userGroups(creator), group]);
+		return true;
 	}
 
 	async addMember(group: string, user: string): Promise<MembershipChange> {
 		this.#forget(group);
-		return this.#run<MembershipChange>(addMemberScript, [redisKeys.groups, redisKeys.members(group), redisKeys.userGroups(user)], [group, user, redisChannels.members]);
+		const change = await this.#run<MembershipChange>(addMemberScript, [redisKeys.members(group)], [group, user, redisChannels.members]);
+		if (change === 'added') {
+			await this.#call(['SADD', redisKeys.userGroups(user), group]);
+		}
+
+		return change;
 	}
 
 	async removeMember(group: string, user: string): Promise<MembershipRemoval> {
 		this.#forget(group);
-		return this.#run<MembershipRemoval>(removeMemberScript, [redisKeys.groups, redisKeys.members(group), redisKeys.userGroups(user), redisKeys.log(`#${group}`)], [group, user, redisChannels.members]);
+		const removal = await this.#run<MembershipRemoval>(removeMemberScript, [redisKeys.members(group), redisKeys.log(`#${group}`)], [group, user, redisChannels.members]);
+		if (removal === 'removed' || removal === 'removed_group') {
+			await this.#call(['SREM', redisKeys.userGroups(user), group]);
+		}
+
+		if (removal === 'removed_group') {
+			await this.#unlist(group);
+		}
+
+		return removal;
+	}
+
+	/**
+	Takes a dropped group's name out of the registry, unless another node made a group of that name
+	meanwhile: its SADD may have come before this SREM, so the name goes back when the group exists.
+	*/
+	async #unlist(group: string): Promise<void> {
+		await this.#call(['SREM', redisKeys.groups, group]);
+		if (await this.#call<number>(['EXISTS', redisKeys.members(group)]) === 1) {
+			await this.#call(['SADD', redisKeys.groups, group]);
+		}
 	}
 
 	async members(group: string): Promise<ReadonlySet<string> | undefined> {
@@ -228,11 +265,9 @@ export class RedisStore implements ChatStore {
 		}
 
 		const epoch = this.#epoch;
-		const [exists, names] = await Promise.all([
-			this.#call<number>(['SISMEMBER', redisKeys.groups, group]),
-			this.#call<string[]>(['SMEMBERS', redisKeys.members(group)]),
-		]);
-		if (exists === 0) {
+		// A group exists while it has members (the registry of names may lag it by a command).
+		const names = await this.#call<string[]>(['SMEMBERS', redisKeys.members(group)]);
+		if (names.length === 0) {
 			return undefined;
 		}
 
@@ -251,7 +286,8 @@ export class RedisStore implements ChatStore {
 	async groups(): Promise<readonly GroupRecord[]> {
 		const names = await this.#call<string[]>(['SMEMBERS', redisKeys.groups]);
 		const sets = await Promise.all(names.map(async name => this.#call<string[]>(['SMEMBERS', redisKeys.members(name)])));
-		return names.map((name, index) => ({name, members: new Set(sets[index])}));
+		// A name whose member set is gone is a group being dropped (see #unlist).
+		return names.flatMap((name, index) => (sets[index]!.length > 0 ? [{name, members: new Set(sets[index])}] : []));
 	}
 
 	async groupsOf(user: string): Promise<readonly string[]> {

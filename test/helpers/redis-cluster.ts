@@ -16,12 +16,12 @@ export type ClusterFixture = {
 One private redis-server per test file, emptied before each test; nodes are real servers on
 port 0 over real TCP, each with its own users file (the same users), all on that Redis.
 */
-export function clusterFixture(options: {appendonly?: boolean; presenceTtlMs?: number} = {}): ClusterFixture {
+export function clusterFixture(options: {appendonly?: boolean; presenceTtlMs?: number; redisCluster?: boolean} = {}): ClusterFixture {
 	let redis: TestRedis | undefined;
 	const servers: TestServer[] = [];
 	const clients: LineSocket[] = [];
 	beforeAll(async () => {
-		redis = await startRedis(options.appendonly ? {appendonly: true} : {});
+		redis = await startRedis({appendonly: options.appendonly ?? false, cluster: options.redisCluster ?? false});
 	});
 	afterAll(async () => {
 		await redis?.stop();

@@ -3,6 +3,7 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import net from 'node:net';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
+import {createClient} from 'redis';
 
 /** Is `redis-server` on PATH? The Redis tests skip (saying so) only when it is not; `.ci/run` installs it. */
 export const redisServerAvailable = spawnSync('redis-server', ['--version'], {stdio: 'ignore'}).status === 0;
@@ -53,16 +54,40 @@ async function waitReady(child: ChildProcess, port: number): Promise<void> {
 	});
 }
 
+/** Gives a cluster-mode server every slot and waits until it says the cluster is ok. */
+async function ownAllSlots(port: number): Promise<void> {
+	const client = createClient({url: `redis://127.0.0.1:${port}`});
+	await client.connect();
+	try {
+		await client.sendCommand(['CLUSTER', 'ADDSLOTSRANGE', '0', '16383']);
+		const deadline = Date.now() + 10_000;
+		while (!String(await client.sendCommand(['CLUSTER', 'INFO'])).includes('cluster_state:ok')) {
+			if (Date.now() > deadline) {
+				throw new Error(`redis-server on port ${port} did not reach cluster_state:ok`);
+			}
+
+			// eslint-disable-next-line no-await-in-loop
+			await new Promise(resolve => {
+				setTimeout(resolve, 20);
+			});
+		}
+	} finally {
+		await client.close();
+	}
+}
+
 /**
 A private `redis-server` for one test file: a free port, a temporary `--dir`, no RDB snapshots
-(`--save ''`); `appendonly` (fsync always) when a test restarts it and needs the data back.
-Never the system Redis on 6379.
+(`--save ''`); `appendonly` (fsync always) when a test restarts it and needs the data back;
+`cluster`: in Redis Cluster mode, one node holding every slot, so that a script or command whose
+keys span slots is refused with CROSSSLOT as on a real cluster. Never the system Redis on 6379.
 */
-export async function startRedis(options: {appendonly?: boolean} = {}): Promise<TestRedis> {
+export async function startRedis(options: {appendonly?: boolean; cluster?: boolean} = {}): Promise<TestRedis> {
 	const dir = await mkdtemp(path.join(tmpdir(), 'natter-redis-'));
 	const port = await freePort();
 	const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--loglevel', 'notice',
-		...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'])];
+		...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+		...(options.cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf')] : [])];
 	let child: ChildProcess | undefined;
 	const launch = async () => {
 		const started = spawn('redis-server', args, {stdio: ['ignore', 'pipe', 'pipe']});
@@ -85,6 +110,10 @@ export async function startRedis(options: {appendonly?: boolean} = {}): Promise<
 	};
 
 	await launch();
+	if (options.cluster) {
+		await ownAllSlots(port);
+	}
+
 	return {
 		port,
 		url: `redis://127.0.0.1:${port}`,
