@@ -290,6 +290,8 @@ let tui: Record<string, number> | {skipped: string} | undefined;
 if (wanted('tui')) {
 	// The TUI bench is another module that may not exist yet; a variable keeps tsc from requiring it.
 	const tuiModule = './tui.js';
+	// As the natter binary does (scripts/write-bin.mjs): React's production build, chosen when it is first loaded.
+	process.env.NODE_ENV ??= 'production';
 	try {
 		const {runTuiBench} = await import(tuiModule) as {runTuiBench: (options: {quick: boolean}) => Promise<Record<string, number>>};
 		progress('tui: rendering');
