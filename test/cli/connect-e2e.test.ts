@@ -10,41 +10,20 @@ import {afterAll, beforeAll, expect, test} from 'vitest';
 import {ChatConnection} from '../../source/client/connection.js';
 import {startServer, type NatterServer} from '../../server/index.js';
 import {nextEvent} from '../helpers/next-event.js';
+import {tmuxAvailable, tmuxDriver} from '../helpers/tmux.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const usersFile = fileURLToPath(new URL('../../users.txt', import.meta.url));
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const hasTmux = tmuxAvailable;
 const socket = `natter-e2e-${process.pid}`;
 
-function tmux(...args: string[]): string {
-	const result = spawnSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
-	if (result.status !== 0) {
-		throw new Error(`tmux ${args.join(' ')} failed: ${result.stderr}`);
-	}
-
-	return result.stdout;
-}
+const {tmux, waitFor} = tmuxDriver(socket);
 
 const pane = () => tmux('capture-pane', '-p', '-t', 'e2e');
 
-/** Poll the pane until `predicate` holds (no fixed sleeps: each poll waits one short tick). */
-async function waitForPane(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
-	const started = Date.now();
-	for (;;) {
-		const screen = pane();
-		if (predicate(screen)) {
-			return screen;
-		}
-
-		if (Date.now() - started > timeoutMs) {
-			throw new Error(`timed out waiting for ${what}; the pane shows:\n${screen}`);
-		}
-
-		await new Promise(resolve => {
-			setTimeout(resolve, 50);
-		});
-	}
+async function waitForPane(predicate: (screen: string) => boolean, what: string, timeoutMs?: number): Promise<string> {
+	return waitFor(pane, predicate, what, timeoutMs);
 }
 
 function type(text: string): void {

@@ -7,46 +7,25 @@ import {fileURLToPath} from 'node:url';
 import {afterAll, beforeAll, expect, test} from 'vitest';
 import {jsonCommand, loginJson, loginText, type LineSocket} from '../helpers/line-socket.js';
 import {killServes, spawnServe, type ServeProcess} from '../helpers/serve-process.js';
+import {tmuxAvailable, tmuxDriver} from '../helpers/tmux.js';
 
 // The real irssi (the Debian package) in a real terminal (tmux), on `natter serve --irc-port`,
 // beside a JSON-mode client (as the TUI speaks) and a text-mode one (as nc speaks).
 
 const usersFile = fileURLToPath(new URL('../../users.txt', import.meta.url));
-const hasTools = spawnSync('tmux', ['-V']).status === 0 && spawnSync('irssi', ['--version']).status === 0;
+const hasTools = tmuxAvailable && spawnSync('irssi', ['--version']).status === 0;
 const socket = `natter-irssi-${process.pid}`;
 const serves: ServeProcess[] = [];
 const sockets: LineSocket[] = [];
 let home = '';
 
-function tmux(...args: string[]): string {
-	const result = spawnSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
-	if (result.status !== 0) {
-		throw new Error(`tmux ${args.join(' ')} failed: ${result.stderr}`);
-	}
-
-	return result.stdout;
-}
+const {tmux, waitFor} = tmuxDriver(socket);
 
 /** The window's lines, scrollback included (irssi prints a window's lines out of screen order at times). */
 const pane = () => tmux('capture-pane', '-p', '-t', 'irssi', '-S', '-200');
 
-async function waitForPane(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
-	const started = Date.now();
-	for (;;) {
-		const screen = pane();
-		if (predicate(screen)) {
-			return screen;
-		}
-
-		if (Date.now() - started > timeoutMs) {
-			throw new Error(`timed out waiting for ${what}; the pane shows:\n${screen}`);
-		}
-
-		// eslint-disable-next-line no-await-in-loop
-		await new Promise(resolve => {
-			setTimeout(resolve, 50);
-		});
-	}
+async function waitForPane(predicate: (screen: string) => boolean, what: string, timeoutMs?: number): Promise<string> {
+	return waitFor(pane, predicate, what, timeoutMs);
 }
 
 function typeLine(text: string): void {
