@@ -1,10 +1,10 @@
 import {type ChildProcess, spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {mkdtempSync} from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import {createClient} from 'redis';
 import {readCpuSeconds} from './proc.js';
+import {freePort, redisReady} from './redis-process.js';
 import {type BenchServer, type LoadGenerator, startLoadGenerator, startServer} from './processes.js';
 import {resultFigures, resultLines} from './report.js';
 import type {LadderResult, ScenarioResult} from './types.js';
@@ -27,46 +27,13 @@ export type ClusterBenchOptions = {
 
 export type ClusterBenchOutcome = {readonly lines: string[]; readonly figures: Record<string, unknown>};
 
-async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const {port} = server.address() as net.AddressInfo;
-			server.close(() => {
-				resolve(port);
-			});
-		});
-	});
-}
-
 /** A private redis-server (free port, temp dir, nothing persisted), on the servers' core. */
 async function startRedis(directory: string, core: number | undefined): Promise<{child: ChildProcess; url: string}> {
 	const port = await freePort();
 	const dir = mkdtempSync(path.join(directory, 'redis-'));
 	const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
 	const child = core === undefined ? spawn('redis-server', args, {stdio: ['ignore', 'pipe', 'pipe']}) : spawn('taskset', ['-c', String(core), 'redis-server', ...args], {stdio: ['ignore', 'pipe', 'pipe']});
-	let output = '';
-	await new Promise<void>((resolve, reject) => {
-		const timer = setTimeout(() => {
-			reject(new Error(`redis-server did not start: ${output}`));
-		}, 10_000);
-		child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-			output += chunk;
-			if (output.includes('Ready to accept connections')) {
-				clearTimeout(timer);
-				resolve();
-			}
-		});
-		child.once('error', error => {
-			clearTimeout(timer);
-			reject(new Error(`cannot run redis-server (is it on PATH?): ${error.message}`));
-		});
-		child.once('exit', code => {
-			clearTimeout(timer);
-			reject(new Error(`redis-server exited (${code}): ${output}`));
-		});
-	});
+	await redisReady(child, port);
 	return {child, url: `redis://127.0.0.1:${port}`};
 }
 

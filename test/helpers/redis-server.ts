@@ -1,9 +1,9 @@
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {mkdtemp, rm} from 'node:fs/promises';
-import net from 'node:net';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {createClient} from 'redis';
+import {freePort, redisReady} from '../../bench/redis-process.js';
 
 /** Is `redis-server` on PATH? The Redis tests skip (saying so) only when it is not; `.ci/run` installs it. */
 export const redisServerAvailable = spawnSync('redis-server', ['--version'], {stdio: 'ignore'}).status === 0;
@@ -20,39 +20,6 @@ export type TestRedis = {
 	/** Stops it and removes its directory. */
 	stop(): Promise<void>;
 };
-
-async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const {port} = server.address() as net.AddressInfo;
-			server.close(() => {
-				resolve(port);
-			});
-		});
-	});
-}
-
-async function waitReady(child: ChildProcess, port: number): Promise<void> {
-	let output = '';
-	await new Promise<void>((resolve, reject) => {
-		const timer = setTimeout(() => {
-			reject(new Error(`redis-server on port ${port} did not start: ${output}`));
-		}, 10_000);
-		child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-			output += chunk;
-			if (output.includes('Ready to accept connections')) {
-				clearTimeout(timer);
-				resolve();
-			}
-		});
-		child.once('exit', code => {
-			clearTimeout(timer);
-			reject(new Error(`redis-server on port ${port} exited (${code}): ${output}`));
-		});
-	});
-}
 
 /** Gives a cluster-mode server every slot and waits until it says the cluster is ok. */
 async function ownAllSlots(port: number): Promise<void> {
@@ -92,7 +59,7 @@ export async function startRedis(options: {appendonly?: boolean; cluster?: boole
 	const launch = async () => {
 		const started = spawn('redis-server', args, {stdio: ['ignore', 'pipe', 'pipe']});
 		child = started;
-		await waitReady(started, port);
+		await redisReady(started, port);
 	};
 
 	const halt = async (signal: NodeJS.Signals) => {
