@@ -96,6 +96,11 @@ export class IrcDialect implements Dialect {
 
 	/** Events this session answers itself, once their shared bytes are written. */
 	heard(event: ServerEvent): void {
+		// Runs once per delivery: the type first, so a group message or broadcast (most deliveries) costs no load of the session.
+		if (event.type !== 'msg' && event.type !== 'membership' && event.type !== 'read') {
+			return;
+		}
+
 		const session = this.#session;
 		if (!session.registered) {
 			return;
