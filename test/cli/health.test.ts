@@ -1,27 +1,13 @@
-import {spawn, spawnSync} from 'node:child_process';
+import {spawnSync} from 'node:child_process';
 import net from 'node:net';
-import {fileURLToPath} from 'node:url';
 import {describe, expect, it} from 'vitest';
+import {cliPath, runCli, type CliResult} from '../helpers/run-cli.js';
 import {serverFixture} from '../helpers/server-fixture.js';
 
-const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const fixture = serverFixture();
 
-async function health(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
-	// Asynchronously: the server under test runs in this process and must go on answering.
-	const child = spawn(process.execPath, [cli, 'health', ...args], {stdio: ['ignore', 'pipe', 'pipe']});
-	let stdout = '';
-	let stderr = '';
-	child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-		stdout += chunk;
-	});
-	child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-		stderr += chunk;
-	});
-	const code = await new Promise<number | null>(resolve => {
-		child.on('close', resolve);
-	});
-	return {code, stdout, stderr};
+async function health(args: string[]): Promise<CliResult> {
+	return runCli(['health', ...args]);
 }
 
 /** A port nothing listens on: bound and closed again. */
@@ -52,7 +38,7 @@ describe('natter health', () => {
 	});
 
 	it('exits 2 on usage errors', () => {
-		expect(spawnSync(process.execPath, [cli, 'health', '--port', 'abc']).status).toBe(2);
-		expect(spawnSync(process.execPath, [cli, 'health', 'extra']).status).toBe(2);
+		expect(spawnSync(process.execPath, [cliPath, 'health', '--port', 'abc']).status).toBe(2);
+		expect(spawnSync(process.execPath, [cliPath, 'health', 'extra']).status).toBe(2);
 	});
 });

@@ -3,36 +3,17 @@ import {existsSync} from 'node:fs';
 import {mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import bcrypt from 'bcryptjs';
 import {afterEach, beforeAll, beforeEach, describe, expect, test} from 'vitest';
 import {Authenticator} from '../../server/auth/authenticator.js';
 import {formatUsersFile, readUsersFile, UsersFileError, withUser, withUsersFileLock, writeUsersFile} from '../../server/auth/users-file.js';
+import {cliPath, runCli, type CliResult} from '../helpers/run-cli.js';
 
-const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+type Result = CliResult;
 
-type Result = {code: number | null; stdout: string; stderr: string};
-
-/** Runs the built CLI with stdin a pipe (not a terminal) holding `input`. */
+/** Runs the built CLI in the test's directory, with no NATTER_USERS from the outside. */
 async function natter(args: string[], options: {input?: string; env?: Record<string, string>; cwd?: string} = {}): Promise<Result> {
-	const child = spawn(process.execPath, [cliPath, ...args], {
-		cwd: options.cwd ?? directory,
-		env: {...process.env, NATTER_USERS: '', ...options.env},
-		stdio: ['pipe', 'pipe', 'pipe'],
-	});
-	let stdout = '';
-	let stderr = '';
-	child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-		stdout += chunk;
-	});
-	child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-		stderr += chunk;
-	});
-	child.stdin.end(options.input ?? '');
-	const code = await new Promise<number | null>(resolve => {
-		child.on('close', resolve);
-	});
-	return {code, stdout, stderr};
+	return runCli(args, {input: options.input ?? '', cwd: options.cwd ?? directory, env: {...process.env, NATTER_USERS: '', ...options.env}});
 }
 
 let directory: string;

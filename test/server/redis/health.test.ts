@@ -1,8 +1,7 @@
-import {spawn} from 'node:child_process';
-import {fileURLToPath} from 'node:url';
 import {describe, expect, it, vi} from 'vitest';
 import {jsonCommand, loginJson} from '../../helpers/line-socket.js';
 import {clusterFixture} from '../../helpers/redis-cluster.js';
+import {runCli, type CliResult} from '../../helpers/run-cli.js';
 import {redisServerAvailable, redisSkipReason} from '../../helpers/redis-server.js';
 import {testUsers} from '../../helpers/test-server.js';
 
@@ -10,23 +9,9 @@ if (!redisServerAvailable) {
 	console.warn(redisSkipReason);
 }
 
-const cli = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
-
-/** `natter health --url …` as a user runs it (asynchronously: the node runs in this process). */
-async function healthCli(url: string): Promise<{code: number | null; stdout: string; stderr: string}> {
-	const child = spawn(process.execPath, [cli, 'health', '--url', url, '--timeout', '5'], {stdio: ['ignore', 'pipe', 'pipe']});
-	let stdout = '';
-	let stderr = '';
-	child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-		stdout += chunk;
-	});
-	child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-		stderr += chunk;
-	});
-	const code = await new Promise<number | null>(resolve => {
-		child.on('close', resolve);
-	});
-	return {code, stdout, stderr};
+/** `natter health --url …` as a user runs it. */
+async function healthCli(url: string): Promise<CliResult> {
+	return runCli(['health', '--url', url, '--timeout', '5']);
 }
 
 describe.skipIf(!redisServerAvailable)('a node\'s /health and metrics with --redis', () => {
