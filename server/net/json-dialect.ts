@@ -3,33 +3,9 @@ import {parseClientRequest, PROTOCOL_VERSION, type ResumePoints, type ServerEven
 import type {Encoder} from '../core/envelope.js';
 import type {Dialect, DialectHost} from './dialect.js';
 
-/**
-Each chat message's JSON, kept from its delivery: the sender's `ok` carries the same message
-object, and stringifying it a second time was a measurable share of a private message's cost.
-*/
-const messageJson = new WeakMap<object, string>();
-
-function toJson(event: ServerEvent): string {
-	if (event.type === 'ok' && 'message' in event) {
-		const cached = messageJson.get(event.message);
-		if (cached !== undefined) {
-			const {message, ...rest} = event;
-			const head = JSON.stringify(rest);
-			return `${head.slice(0, -1)},"message":${cached}}`;
-		}
-	}
-
-	const json = JSON.stringify(event);
-	if (event.type === 'msg' || event.type === 'group_msg' || event.type === 'broadcast') {
-		messageJson.set(event, json);
-	}
-
-	return json;
-}
-
 export const jsonEncoder: Encoder = {
 	slot: 1,
-	encode: (event: ServerEvent) => Buffer.from(`${toJson(event)}\n`),
+	encode: (event: ServerEvent) => Buffer.from(`${JSON.stringify(event)}\n`),
 };
 
 /** JSON mode, for the TUI, `natter pipe` and bots: one typed request or event per line. */
