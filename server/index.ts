@@ -47,6 +47,8 @@ export type ServerOptions = {
 	readonly authWorkers?: number;
 	/** How long a closing connection may take to flush before it is cut. Default 2000. */
 	readonly closeGraceMs?: number;
+	/** Replies waiting for their commits, over all connections, before sessions stop starting commands (input waits). Default 4096. */
+	readonly maxRepliesWaiting?: number;
 	/** The SQLite data file, or `:memory:` (the default here; `natter serve` defaults to natter.db beside the users file). */
 	readonly data?: string;
 	/** Prune messages older than this many days (0: keep them). */
@@ -111,6 +113,7 @@ export const defaultServerOptions = {
 	burst: 30,
 	maxLoginAttempts: 3,
 	closeGraceMs: 2000,
+	maxRepliesWaiting: 4096,
 } as const;
 
 const keepAliveDelayMs = 30_000;
@@ -185,10 +188,12 @@ export async function startServer(options: ServerOptions): Promise<NatterServer>
 			burst: options.burst ?? defaultServerOptions.burst,
 			maxLoginAttempts: options.maxLoginAttempts ?? defaultServerOptions.maxLoginAttempts,
 			closeGraceMs: options.closeGraceMs ?? defaultServerOptions.closeGraceMs,
+			maxRepliesWaiting: options.maxRepliesWaiting ?? defaultServerOptions.maxRepliesWaiting,
 		},
 		onClosed(connection) {
 			connections.delete(connection);
 		},
+		waiting: {count: 0},
 	};
 
 	let closing: Promise<void> | undefined;

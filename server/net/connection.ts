@@ -40,6 +40,14 @@ export type ConnectionLimits = {
 	readonly maxLoginAttempts: number;
 	/** How long a closing connection may take to flush before it is cut. */
 	readonly closeGraceMs: number;
+	/**
+	Replies all connections may have waiting for their commands' commits before a session's next
+	line waits for its own reply (so input stays in the kernel's buffers). Without it an overloaded
+	server kept reading: one commit grew to ~25 000 messages (~250 ms), everything waiting for it
+	outlived V8's young generation, and GC took a third of the CPU: the server delivered a fifth of
+	what it did at its knee.
+	*/
+	readonly maxRepliesWaiting: number;
 };
 
 /** What every connection of one server shares: the core, the password check, the limits, the id counter. */
@@ -55,6 +63,8 @@ export type ConnectionContext = {
 	/** Per-address, per-user and per-account limits, and the login-check queue (guard.ts). */
 	readonly guard: ConnectionGuard;
 	readonly onClosed: (connection: Connection) => void;
+	/** Replies the server's connections wait for, all together (see `ConnectionLimits.maxRepliesWaiting`). */
+	readonly waiting: {count: number};
 };
 
 /** A listener's own wire protocol (IRC): the dialect from the first byte, and its line limit. */
@@ -279,8 +289,11 @@ export class Connection implements SessionSink, DialectHost {
 	#inOrder(reply: Promise<ServerEvent>, id?: RequestId, after?: (event: ServerEvent) => void, render?: Render): Promise<void> {
 		const previous = this.#queued === 0 ? undefined : this.#replies;
 		this.#queued++;
+		const waiting = this.#context.waiting;
+		waiting.count++;
 		const write = (event: ServerEvent): void => {
 			this.#queued--;
+			waiting.count--;
 			try {
 				this.#transport.write(render ? render(event) : this.#dialect.encoder.encode(event));
 				after?.(event);
@@ -368,7 +381,7 @@ export class Connection implements SessionSink, DialectHost {
 		const written = this.#inOrder(execution, id, command.type === 'exit' ? this.#afterExit : undefined, render);
 		// The next line may start once this command's write is with the store (its reply waits its
 		// turn), so a pipelining client gets many commands into one commit, not one per turn.
-		if (this.#queued >= maxCommandsInFlight) {
+		if (this.#queued >= maxCommandsInFlight || this.#context.waiting.count >= this.#context.limits.maxRepliesWaiting) {
 			return written;
 		}
 
