@@ -304,12 +304,29 @@ export class Connection implements SessionSink, DialectHost {
 			}
 		};
 
-		const written = reply.then(id === undefined ? undefined : event => ({...event, id}), (error: unknown) => {
+		const failed = (error: unknown): ServerEvent => {
 			this.#context.logger.log('error', 'error', {conn: this.id, user: this.user || undefined, during: 'command', message: error instanceof Error ? error.message : String(error)});
-			return {type: 'error', code: 'server_error', message: 'the server failed to carry this out'} as const;
-		}).then(previous === undefined ? write : async event => previous.then(() => {
-			write(event);
-		}));
+			return {type: 'error', code: 'server_error', message: 'the server failed to carry this out'};
+		};
+
+		const withId = (event: ServerEvent): ServerEvent => {
+			if (id === undefined) {
+				return event;
+			}
+
+			const tagged = {...event, id};
+			return tagged;
+		};
+		// One promise per reply when nothing waits before it (the common case); else it also waits for `previous`.
+		const written = previous === undefined
+			? reply.then(event => {
+				write(withId(event));
+			}, (error: unknown) => {
+				write(failed(error));
+			})
+			: reply.then(withId, failed).then(async event => previous.then(() => {
+				write(event);
+			}));
 		this.#replies = written;
 		return written;
 	}

@@ -1,5 +1,5 @@
 import {parseConversation, type ChatMessage} from '../../../source/protocol/index.js';
-import {failure, plural, type CoreContext, type Handler} from '../context.js';
+import {failure, plural, type CoreContext, type Handler, type Reply} from '../context.js';
 import type {SessionSink} from '../session.js';
 import {BROADCAST_ID, dmConversationId, groupConversationId, type ConversationId, type MessageDraft} from '../store.js';
 
@@ -22,37 +22,52 @@ async function append(context: CoreContext, conversation: ConversationId, draft:
 type Sent = 'msg' | 'broadcast' | 'group_msg' | 'me';
 
 /** `/msg`: stored, then to every session of the recipient and the sender's other sessions; kept for later when the recipient is offline. */
-export const msg: Handler<{type: 'msg'; to: string; text: string}> = async (context, session, command, applied) => sendPrivate(context, session, command, applied, 'msg');
+export const msg: Handler<{type: 'msg'; to: string; text: string}> = (context, session, command, applied) => sendPrivate(context, session, command, applied, 'msg');
 
-async function sendPrivate(context: CoreContext, session: SessionSink, command: {to: string; text: string}, applied: () => void, sent: Sent): ReturnType<Handler<{type: 'msg'; to: string; text: string}>> {
+/*
+Not an async function, and no `append` helper: a `/msg` waits for its commit, and under load
+thousands wait at once, so each async frame and promise it holds meanwhile is copied by every
+scavenge until the commit lands.
+*/
+function sendPrivate(context: CoreContext, session: SessionSink, command: {to: string; text: string}, applied: () => void, sent: Sent): Promise<Reply> {
 	const {router, store} = context;
 	const self = command.to === session.user;
 	if (!self && !context.isRegistered(command.to)) {
-		return failure(sent, 'unknown_user', `no user named ${command.to}`);
+		return Promise.resolve(failure(sent, 'unknown_user', `no user named ${command.to}`));
 	}
 
-	const plain = {type: 'msg', ...stamp(context, session), to: command.to, text: command.text} as const;
-	const draft = sent === 'me' ? {...plain, action: true} as const : plain;
+	const fields = {msgid: context.msgids.next(), ts: context.timestamp(), from: session.user, to: command.to, text: command.text};
+	const draft: MessageDraft = sent === 'me' ? {type: 'msg', ...fields, action: true} : {type: 'msg', ...fields};
 	const conversation = dmConversationId(session.user, command.to);
+	const replyTo = sent === 'me' ? 'me' : 'msg';
 	if (!self && !router.isOnline(command.to)) {
 		const storing = store.append(conversation, draft, {undeliveredTo: command.to, mailboxCap: context.limits.mailboxCap});
 		applied();
-		const result = await storing;
+		return storing.then(result => {
+			if (!result.ok) {
+				return failure(sent, 'mailbox_full', `${command.to} is offline and already has ${context.limits.mailboxCap} messages waiting; try again when they are back`);
+			}
+
+			router.publish({kind: 'user', user: session.user, except: session}, result.message);
+			return {type: 'ok', command: replyTo, text: `${command.to} is offline: stored, delivered when they next log in`, message: result.message, recipients: 0, stored: true};
+		});
+	}
+
+	const appending = store.append(conversation, draft);
+	applied();
+	return appending.then(result => {
 		if (!result.ok) {
-			return failure(sent, 'mailbox_full', `${command.to} is offline and already has ${context.limits.mailboxCap} messages waiting; try again when they are back`);
+			throw new Error(`append refused: ${result.reason}`);
 		}
 
-		router.publish({kind: 'user', user: session.user, except: session}, result.message);
-		return {type: 'ok', command: sent === 'me' ? 'me' : 'msg', text: `${command.to} is offline: stored, delivered when they next log in`, message: result.message, recipients: 0, stored: true};
-	}
+		const {message} = result;
+		const reached = router.publish({kind: 'user', user: command.to, except: session}, message);
+		if (!self) {
+			router.publish({kind: 'user', user: session.user, except: session}, message);
+		}
 
-	const message = await append(context, conversation, draft, applied);
-	const reached = router.publish({kind: 'user', user: command.to, except: session}, message);
-	if (!self) {
-		router.publish({kind: 'user', user: session.user, except: session}, message);
-	}
-
-	return {type: 'ok', command: sent === 'me' ? 'me' : 'msg', text: self ? 'sent to yourself' : `sent to ${command.to}`, message, recipients: self ? 0 : reached};
+		return {type: 'ok', command: replyTo, text: self ? 'sent to yourself' : `sent to ${command.to}`, message, recipients: self ? 0 : reached};
+	});
 }
 
 /** `/broadcast`: stored, then to every session of every logged-in user but the sending one. */
