@@ -309,14 +309,7 @@ export class Connection implements SessionSink, DialectHost {
 			return {type: 'error', code: 'server_error', message: 'the server failed to carry this out'};
 		};
 
-		const withId = (event: ServerEvent): ServerEvent => {
-			if (id === undefined) {
-				return event;
-			}
-
-			const tagged = {...event, id};
-			return tagged;
-		};
+		const withId = (event: ServerEvent): ServerEvent => (id === undefined ? event : {...event, id} as ServerEvent);
 		// One promise per reply when nothing waits before it (the common case); else it also waits for `previous`.
 		const written = previous === undefined
 			? reply.then(event => {
