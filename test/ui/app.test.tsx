@@ -4,28 +4,18 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {act} from 'react';
-import {afterEach, describe, expect, test} from 'vitest';
-import {cleanup} from 'ink-testing-library';
+import {describe, expect, test} from 'vitest';
 import {ChatConnection} from '../../source/client/connection.js';
 import App from '../../source/ui/app.js';
 import {ChatSession, type SessionOptions} from '../../source/ui/session.js';
 import type {NatterServer} from '../../server/index.js';
 import type {ChatMessage} from '../../source/protocol/index.js';
-import {keys, renderScreen, type Screen} from './helpers/ink.js';
+import {cleanedUpAfterEach, keys, renderScreen, type Screen} from './helpers/ink.js';
 import {startTestServer} from './helpers/server.js';
 import {nextEvent} from '../helpers/next-event.js';
 
 const passwords: Record<string, string> = {alice: 'wonderland', bob: 'builder', carol: 'singer'};
-const toClose: Array<{close(): Promise<void>}> = [];
-
-afterEach(async () => {
-	act(() => {
-		cleanup();
-	});
-	for (const item of toClose.splice(0).reverse()) {
-		await item.close().catch(() => undefined);
-	}
-});
+const toClose = cleanedUpAfterEach();
 
 async function server(port = 0, data?: string): Promise<NatterServer> {
 	const started = await startTestServer(port, data);

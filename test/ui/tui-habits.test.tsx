@@ -1,7 +1,5 @@
 import stringWidth from 'string-width';
-import {act} from 'react';
-import {afterEach, describe, expect, test} from 'vitest';
-import {cleanup} from 'ink-testing-library';
+import {describe, expect, test} from 'vitest';
 import {ChatConnection} from '../../source/client/connection.js';
 import {startServer, type NatterServer} from '../../server/index.js';
 import {MemoryStore} from '../../server/store/memory-store.js';
@@ -10,20 +8,11 @@ import App from '../../source/ui/app.js';
 import type {NotifySettings} from '../../source/ui/notify.js';
 import {ChatSession} from '../../source/ui/session.js';
 import {nextEvent} from '../helpers/next-event.js';
-import {keys, renderScreen, type Screen} from './helpers/ink.js';
+import {cleanedUpAfterEach, keys, renderScreen, type Screen} from './helpers/ink.js';
 import {startTestServer, usersFile} from './helpers/server.js';
 
 const passwords: Record<string, string> = {alice: 'wonderland', bob: 'builder'};
-const toClose: Array<{close(): Promise<void>}> = [];
-
-afterEach(async () => {
-	act(() => {
-		cleanup();
-	});
-	for (const item of toClose.splice(0).reverse()) {
-		await item.close().catch(() => undefined);
-	}
-});
+const toClose = cleanedUpAfterEach();
 
 async function server(): Promise<NatterServer> {
 	const started = await startTestServer();

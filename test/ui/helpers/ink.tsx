@@ -1,5 +1,6 @@
 import {act, type ReactElement} from 'react';
-import {render} from 'ink-testing-library';
+import {cleanup, render} from 'ink-testing-library';
+import {afterEach} from 'vitest';
 
 (globalThis as {IS_REACT_ACT_ENVIRONMENT?: boolean}).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -84,4 +85,21 @@ export function renderScreen(element: ReactElement, size = {columns: 100, rows: 
 			});
 		},
 	};
+}
+
+/**
+Unmounts every rendered app after each test, then closes what the test put in the returned list
+(sessions, connections, servers, temp dirs), last first.
+*/
+export function cleanedUpAfterEach(): Array<{close(): Promise<void>}> {
+	const toClose: Array<{close(): Promise<void>}> = [];
+	afterEach(async () => {
+		act(() => {
+			cleanup();
+		});
+		for (const item of toClose.splice(0).reverse()) {
+			await item.close().catch(() => undefined);
+		}
+	});
+	return toClose;
 }
