@@ -58,22 +58,23 @@ export class ChatCore {
 	readonly #draining = new Set<string>();
 
 	constructor(options: ChatCoreOptions) {
-		const now = options.now ?? (() => new Date());
+		const {now} = options;
+		// Milliseconds, with no Date made per message unless a test supplies the clock.
+		const clock = now ? () => now().getTime() : Date.now;
 		let lastTime = Number.NaN;
 		let lastText = '';
 		this.#context = {
 			router: options.router ?? new LocalRouter(),
 			store: options.store,
-			msgids: new MsgidFactory(() => now().getTime()),
+			msgids: new MsgidFactory(clock),
 			limits: {...defaultCoreLimits, ...options.limits},
 			isRegistered: options.isRegistered,
 			timestamp: () => {
 				// Many messages share a millisecond: its ISO text is made once.
-				const date = now();
-				const time = date.getTime();
+				const time = clock();
 				if (time !== lastTime) {
 					lastTime = time;
-					lastText = date.toISOString();
+					lastText = new Date(time).toISOString();
 				}
 
 				return lastText;

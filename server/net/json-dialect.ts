@@ -1,11 +1,11 @@
-import {Buffer} from 'node:buffer';
 import {parseClientRequest, PROTOCOL_VERSION, type ResumePoints, type ServerEvent} from '../../source/protocol/index.js';
 import type {Encoder} from '../core/envelope.js';
 import type {Dialect, DialectHost} from './dialect.js';
+import {lineBytes} from './line-bytes.js';
 
 export const jsonEncoder: Encoder = {
 	slot: 1,
-	encode: (event: ServerEvent) => Buffer.from(`${JSON.stringify(event)}\n`),
+	encode: (event: ServerEvent) => lineBytes(JSON.stringify(event)),
 };
 
 /** JSON mode, for the TUI, `natter pipe` and bots: one typed request or event per line. */

@@ -1,13 +1,13 @@
-import {Buffer} from 'node:buffer';
 import type {ServerEvent} from '../../source/protocol/index.js';
 import type {Encoder} from '../core/envelope.js';
 import type {Dialect, DialectHost} from './dialect.js';
+import {lineBytes} from './line-bytes.js';
 import {JsonDialect} from './json-dialect.js';
 import {renderTextLine} from './text-render.js';
 
 export const textEncoder: Encoder = {
 	slot: 0,
-	encode: (event: ServerEvent) => Buffer.from(`${renderTextLine(event)}\n`),
+	encode: (event: ServerEvent) => lineBytes(renderTextLine(event)),
 };
 
 /** The seed's flow, for nc and telnet: `Username:` and `Password:` prompts, then slash-commands and human lines. */

@@ -88,13 +88,22 @@ Split off the first whitespace-separated word. The rest keeps its inner and trai
 so `<text>` arguments arrive exactly as typed (only the separating spaces go).
 */
 function splitWord(input: string): [word: string, rest: string] {
-	const trimmed = input.replace(/^ +/, '');
-	const end = trimmed.indexOf(' ');
+	const start = skipSpaces(input, 0);
+	const end = input.indexOf(' ', start);
 	if (end === -1) {
-		return [trimmed, ''];
+		return [input.slice(start), ''];
 	}
 
-	return [trimmed.slice(0, end), trimmed.slice(end + 1).replace(/^ +/, '')];
+	return [input.slice(start, end), input.slice(skipSpaces(input, end + 1))];
+}
+
+function skipSpaces(input: string, from: number): number {
+	let index = from;
+	while (input.charCodeAt(index) === 0x20) {
+		index++;
+	}
+
+	return index;
 }
 
 /** Parse one input line (`/msg bob hi there`) into a typed command, or a precise error. */
@@ -123,7 +132,8 @@ export function parseCommand(line: string): ParseResult {
 
 	const values: string[] = [];
 	let remaining = rest;
-	for (const [index, kind] of spec.args.entries()) {
+	for (let index = 0; index < spec.args.length; index++) {
+		const kind = spec.args[index]!;
 		if (kind === 'text') {
 			// Spaces that only show up once a tab or control character is cleaned out separate, like the
 			// others: text never starts with a space, so formatCommand round-trips every parsed command.

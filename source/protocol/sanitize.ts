@@ -18,6 +18,10 @@ export const MAX_SPACE_RUN = 3;
 
 const longSpaceRun = new RegExp(` {${MAX_SPACE_RUN + 1},}`, 'g');
 const spaceRun = ' '.repeat(MAX_SPACE_RUN);
+const tooLongSpaceRun = ' '.repeat(MAX_SPACE_RUN + 1);
+
+/** Printable ASCII only: with no over-long run of spaces, nothing in it needs cleaning (most text). */
+const plainAscii = /^[\x20-\x7E]*$/;
 
 /**
 Make text from another user safe to print on a terminal: no escape sequences, no cursor moves,
@@ -28,6 +32,10 @@ message cannot pad itself to the terminal's width and have its tail show as a li
 control or invisible formatting character is removed.
 */
 export function sanitizeText(text: string): string {
+	if (plainAscii.test(text) && !text.includes(tooLongSpaceRun)) {
+		return text;
+	}
+
 	return text
 		.replaceAll('\t', ' ')
 		.replace(wideSpace, ' ')
