@@ -9,7 +9,7 @@ import {StoreUnavailableError} from '../core/store.js';
 import {
 	type ChatState, type Conversation, DEFAULT_HISTORY_DAYS, DEFAULT_HISTORY_MAX, messageOf, type RetentionOptions, type StoreStats,
 } from './state.js';
-import type {ForgottenDm, IndexEntry, JobResults, Op} from './sqlite/jobs.js';
+import {LOG_COLUMNS, type ForgottenDm, type IndexEntry, type JobResults, type Op} from './sqlite/jobs.js';
 import {loadState} from './sqlite/load.js';
 import {RunTable} from './sqlite/runs.js';
 import {openDatabase} from './sqlite/schema.js';
@@ -33,6 +33,11 @@ export type SqliteStoreOptions = RetentionOptions & {
 
 const dayMs = 86_400_000;
 const defaultIndexEvery = 50_000;
+/**
+A batch this big goes to the writer at once, not at the end of the turn: under load one turn reads
+thousands of messages, and the first would wait for the last before its commit even began.
+*/
+const flushEveryRows = 256;
 const defaultPruneEveryMs = 10 * 60_000;
 /** Conversations (about: runs) indexed per catch-up job, so no transaction runs long. */
 const entriesPerIndexStep = 2048;
@@ -126,6 +131,8 @@ export class SqliteStore implements ChatStore {
 	#cycle: {queue: ConversationId[]; through: number} | undefined;
 	#indexRun: Promise<boolean> | undefined;
 	#batch: Batch | undefined;
+	/** Batches sent and not yet known committed, oldest first. */
+	#inFlight: Batch[] = [];
 	#lastCommit = 0;
 	#failure: StoreUnavailableError | undefined;
 	#closed = false;
@@ -226,6 +233,7 @@ export class SqliteStore implements ChatStore {
 			return this.#rejection();
 		}
 
+		this.#settleCommitted();
 		const at = this.#now();
 		const state = this.#state;
 		const result = state.append(conversation, draft, options, at);
@@ -252,6 +260,10 @@ export class SqliteStore implements ChatStore {
 		}
 
 		this.#unindexed++;
+		if (batch.log.length >= flushEveryRows * LOG_COLUMNS) {
+			this.#flush();
+		}
+
 		return batch.done.then(() => result);
 	}
 
@@ -400,7 +412,10 @@ export class SqliteStore implements ChatStore {
 		}
 
 		this.#batch = undefined;
-		this.#client.send({kind: 'batch', log: batch.log, ops: batch.ops}).then(({rows, ms, commit}) => {
+		const sent = this.#client.send({kind: 'batch', log: batch.log, ops: batch.ops});
+		batch.jobId = this.#client.lastJobId;
+		this.#inFlight.push(batch);
+		sent.then(({rows, ms, commit}) => {
 			const stats = this.#stats;
 			stats.rowsWritten += rows;
 			if (commit !== this.#lastCommit) {
@@ -411,9 +426,34 @@ export class SqliteStore implements ChatStore {
 			}
 
 			batch.resolve();
+			this.#settleCommitted();
 		}, (error: unknown) => {
+			this.#inFlight = this.#inFlight.filter(waiting => waiting !== batch);
 			batch.reject(error instanceof Error ? error : new StoreUnavailableError(String(error)));
 		});
+	}
+
+	/**
+	Resolves the sent batches the writer thread has committed, read from shared memory, without
+	waiting for its reply: under load the reply is only read in a later event-loop turn, and every
+	write held that long is copied by each scavenge meanwhile. Called on every append.
+	*/
+	#settleCommitted(): void {
+		const inFlight = this.#inFlight;
+		if (inFlight.length === 0) {
+			return;
+		}
+
+		const through = this.#client.committedThrough();
+		let count = 0;
+		while (count < inFlight.length && ((through - inFlight[count]!.jobId) | 0) >= 0) {
+			inFlight[count]!.resolve();
+			count++;
+		}
+
+		if (count > 0) {
+			inFlight.splice(0, count);
+		}
 	}
 
 	/** A job failed (the writer client has rejected everything it had): drop the unsent batch too, re-read the database, go on. */

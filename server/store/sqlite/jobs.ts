@@ -61,4 +61,13 @@ export type WorkerMessage =
 	| {readonly kind: 'ready'}
 	| {readonly kind: 'fatal'; readonly error: string};
 
-export type WriterSetup = {readonly file: string; readonly pragmas: readonly string[]};
+export type WriterSetup = {
+	readonly file: string;
+	readonly pragmas: readonly string[];
+	/**
+	One Int32: the id of the last job committed. The writer thread stores it after each transaction,
+	before posting the replies, so the event loop's thread can release the writes waiting for that
+	commit as soon as it looks, without waiting to read the reply message.
+	*/
+	readonly committed: SharedArrayBuffer;
+};

@@ -24,6 +24,8 @@ export class Batch {
 	/** LOG_COLUMNS values per message. */
 	readonly log: Array<number | string> = [];
 	readonly ops: Op[] = [];
+	/** The writer job that carries it, once sent. */
+	jobId = 0;
 	readonly done: Promise<void>;
 	resolve!: () => void;
 	reject!: (error: Error) => void;
@@ -50,9 +52,10 @@ export type WriterEvents = {
 /** The event loop's side of the writer thread: jobs in, promises out, in order. */
 export class WriterClient implements JobRunner {
 	/** Starts the writer thread and waits until its connection is open. */
-	static async start(setup: WriterSetup, events: WriterEvents): Promise<WriterClient> {
-		const worker = startWorker(setup);
-		const client = new WriterClient(worker, setup.file, events);
+	static async start(setup: Omit<WriterSetup, 'committed'>, events: WriterEvents): Promise<WriterClient> {
+		const committed = new SharedArrayBuffer(4);
+		const worker = startWorker({...setup, committed});
+		const client = new WriterClient(worker, setup.file, events, new Int32Array(committed));
 		await client.#ready;
 		return client;
 	}
@@ -61,14 +64,17 @@ export class WriterClient implements JobRunner {
 	readonly #file: string;
 	readonly #events: WriterEvents;
 	readonly #pending = new Map<number, Pending>();
+	/** Written by the writer thread: the id of the last job it committed. */
+	readonly #committed: Int32Array;
 	readonly #ready: Promise<void>;
 	readonly #exited: Promise<void>;
 	#nextId = 1;
 	#closing = false;
 	#dead: StoreUnavailableError | undefined;
 
-	private constructor(worker: Worker, file: string, events: WriterEvents) {
+	private constructor(worker: Worker, file: string, events: WriterEvents, committed: Int32Array) {
 		this.#worker = worker;
+		this.#committed = committed;
 		this.#file = file;
 		this.#events = events;
 		let ready: () => void;
@@ -131,6 +137,15 @@ export class WriterClient implements JobRunner {
 
 		this.#worker.postMessage({...job, id});
 		return result;
+	}
+
+	get lastJobId(): number {
+		return this.#nextId - 1;
+	}
+
+	/** Read from shared memory: may be ahead of the replies this thread has taken. */
+	committedThrough(): number {
+		return Atomics.load(this.#committed, 0);
 	}
 
 	/** After a failure, once the main thread has re-read the database. */
@@ -200,6 +215,13 @@ export class WriterClient implements JobRunner {
 /** What the store needs of a writer: the thread above, or the same jobs run on the caller's thread. */
 export type JobRunner = {
 	send<K extends JobBody['kind']>(job: Extract<JobBody, {kind: K}>): Promise<JobResults[K]>;
+	/** The id of the job `send` took last. */
+	readonly lastJobId: number;
+	/**
+	The id of the last job committed, as an Int32 (compare with `(through - id) | 0 >= 0`): known
+	before that job's promise settles, so writes waiting for the commit can go at once.
+	*/
+	committedThrough(): number;
 	resume(): void;
 	close(): Promise<void>;
 };
@@ -213,15 +235,28 @@ export class InlineWriter implements JobRunner {
 	readonly #file: string;
 	readonly #events: WriterEvents;
 
+	#lastJobId = 0;
+	#committed = 0;
+
 	constructor(db: Database.Database, file: string, events: WriterEvents) {
 		this.#executor = new Executor(db);
 		this.#file = file;
 		this.#events = events;
 	}
 
+	get lastJobId(): number {
+		return this.#lastJobId;
+	}
+
+	committedThrough(): number {
+		return this.#committed;
+	}
+
 	async send<K extends JobBody['kind']>(job: Extract<JobBody, {kind: K}>): Promise<JobResults[K]> {
-		const reply = this.#executor.run([{...job, id: 0}])[0]!;
+		const id = ++this.#lastJobId | 0;
+		const reply = this.#executor.run([{...job, id}])[0]!;
 		if (reply.ok) {
+			this.#committed = id;
 			return reply.result as JobResults[K];
 		}
 

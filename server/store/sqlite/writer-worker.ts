@@ -6,6 +6,7 @@ import type {Control, Job, WorkerMessage, WriterSetup} from './jobs.js';
 
 const port = parentPort!;
 const setup = workerData as WriterSetup;
+const committed = new Int32Array(setup.committed);
 const post = (message: WorkerMessage) => {
 	port.postMessage(message);
 };
@@ -39,7 +40,22 @@ port.on('message', (first: Job | Control) => {
 	let jobs: Job[] = [];
 	const runJobs = () => {
 		if (jobs.length > 0) {
-			post({kind: 'replies', replies: executor.run(jobs)});
+			const replies = executor.run(jobs);
+			// Replies are in job order and every job after a failure fails: the ok ones lead.
+			let through: number | undefined;
+			for (const reply of replies) {
+				if (!reply.ok) {
+					break;
+				}
+
+				through = reply.id;
+			}
+
+			if (through !== undefined) {
+				Atomics.store(committed, 0, through | 0);
+			}
+
+			post({kind: 'replies', replies});
 			jobs = [];
 		}
 	};

@@ -472,6 +472,23 @@ describe('SqliteStore', () => {
 		await check(reopened);
 	});
 
+	it('settles a turn of more appends than one batch holds in order, and keeps them all', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		const store = await SqliteStore.open({file});
+		await store.createGroup('g', 'alice');
+		const settled: number[] = [];
+		const turn = Array.from({length: 1000}, async (_, i) => store.append('#g', groupMsg('g', 'alice', `m${i + 1}`)).then(result => {
+			settled.push(result.ok ? result.message.seq : -1);
+		}));
+		await Promise.all(turn);
+		expect(settled).toEqual(Array.from({length: 1000}, (_, i) => i + 1));
+		await store.close();
+
+		const reopened = await openKept({file});
+		const page = await reopened.history('#g', {limit: 1000});
+		expect(page.messages.map(message => message.text)).toEqual(Array.from({length: 1000}, (_, i) => `m${i + 1}`));
+	});
+
 	it('counts its commits', async () => {
 		const file = path.join(tempDir(), 'natter.db');
 		const store = await openKept({file});
