@@ -27,13 +27,13 @@ export class Writer {
 	readonly #db: Database.Database;
 	readonly #runs: RunTable;
 	readonly #inserts = new Map<number, Database.Statement<unknown[]>>();
+	readonly #conversationInserts = new Map<number, Database.Statement<unknown[]>>();
 	readonly #statements;
 
 	constructor(db: Database.Database, runs: RunTable) {
 		this.#db = db;
 		this.#runs = runs;
 		this.#statements = {
-			conversation: db.prepare<[number, string]>('INSERT INTO conversations(cid, name) VALUES (?, ?)'),
 			addMember: db.prepare<[string, string]>('INSERT OR IGNORE INTO group_members(grp, user) VALUES (?, ?)'),
 			removeMember: db.prepare<[string, string]>('DELETE FROM group_members WHERE grp = ? AND user = ?'),
 			floor: db.prepare<[number, number, number]>('UPDATE conversations SET floor = max(floor, ?), last_id = max(last_id, ?) WHERE cid = ?'),
@@ -61,13 +61,15 @@ export class Writer {
 
 	/** Writes runs (and, at the end of a catch-up cycle, the new scan start); returns the runs written. */
 	index(entries: readonly IndexEntry[], scanFrom: number | undefined): number {
-		let rows = 0;
+		const values: Array<number | Buffer> = [];
 		for (const {cid, firstSeq, ids} of entries) {
 			for (const run of toRuns(firstSeq, ids)) {
-				this.#runs.insert(cid, run);
-				rows++;
+				values.push(cid, run.first_seq, run.first_id, run.ids);
 			}
 		}
+
+		this.#runs.insertAll(values);
+		const rows = values.length / 4;
 
 		if (scanFrom !== undefined) {
 			this.#statements.scanFrom.run(scanFrom);
@@ -104,13 +106,16 @@ export class Writer {
 	#ops(ops: readonly Op[]): number {
 		const statements = this.#statements;
 		let rows = 0;
+		// New conversations (one per new DM pair: most ops under load) go in multi-row INSERTs, in order.
+		const conversations: Array<number | string> = [];
 		for (const op of ops) {
-			switch (op.kind) {
-				case 'conversation': {
-					rows += statements.conversation.run(op.cid, op.name).changes;
-					break;
-				}
+			if (op.kind === 'conversation') {
+				conversations.push(op.cid, op.name);
+				continue;
+			}
 
+			rows += this.#conversationRows(conversations);
+			switch (op.kind) {
 				case 'member': {
 					rows += (op.add ? statements.addMember : statements.removeMember).run(op.group, op.user).changes;
 					break;
@@ -162,6 +167,34 @@ export class Writer {
 			}
 		}
 
+		return rows + this.#conversationRows(conversations);
+	}
+
+	/** Inserts the `cid, name` pairs queued in `values`, and empties it. */
+	#conversationRows(values: Array<number | string>): number {
+		if (values.length === 0) {
+			return 0;
+		}
+
+		const chunk = rowsPerInsert * 2;
+		for (let start = 0; start < values.length; start += chunk) {
+			const part = values.slice(start, start + chunk);
+			this.#conversationInsert(part.length / 2).run(part);
+		}
+
+		const rows = values.length / 2;
+		values.length = 0;
 		return rows;
+	}
+
+	#conversationInsert(rows: number): Database.Statement<unknown[]> {
+		let statement = this.#conversationInserts.get(rows);
+		if (statement === undefined) {
+			const values = Array.from({length: rows}, () => '(?, ?)').join(', ');
+			statement = this.#db.prepare(`INSERT INTO conversations(cid, name) VALUES ${values}`);
+			this.#conversationInserts.set(rows, statement);
+		}
+
+		return statement;
 	}
 }

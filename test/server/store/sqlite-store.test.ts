@@ -489,6 +489,27 @@ describe('SqliteStore', () => {
 		expect(page.messages.map(message => message.text)).toEqual(Array.from({length: 1000}, (_, i) => `m${i + 1}`));
 	});
 
+	it('keeps hundreds of DM pairs opened in one turn, and their index, across close and reopen', async () => {
+		const file = path.join(tempDir(), 'natter.db');
+		const store = await SqliteStore.open({file});
+		const peers = Array.from({length: 300}, (_, i) => `peer${i}`);
+		// One turn: 300 new conversations (several multi-row INSERTs of conversations), then a second message to each.
+		await Promise.all(peers.map(async peer => store.append(dmConversationId('alice', peer), dm('alice', peer, `first to ${peer}`))));
+		await Promise.all(peers.map(async peer => store.append(dmConversationId('alice', peer), dm(peer, 'alice', `reply from ${peer}`))));
+		// Closing indexes all 300 conversations (several multi-row INSERTs of runs); reopening reads them through it.
+		await store.close();
+
+		const reopened = await openKept({file, indexEvery: 7});
+		expect((await reopened.dmPartners('alice', 1000)).map(partner => partner.partner).sort()).toEqual([...peers].sort());
+		for (const peer of [peers[0]!, peers[63]!, peers[64]!, peers[299]!]) {
+			const page = await reopened.history(dmConversationId('alice', peer), {limit: 10});
+			expect(page.messages.map(message => `${message.seq} ${message.text}`)).toEqual([`1 first to ${peer}`, `2 reply from ${peer}`]);
+		}
+
+		const next = await reopened.append(dmConversationId('alice', 'peer150'), dm('alice', 'peer150', 'again'));
+		expect(next.ok && next.message.seq).toBe(3);
+	});
+
 	it('counts its commits', async () => {
 		const file = path.join(tempDir(), 'natter.db');
 		const store = await openKept({file});
