@@ -56,9 +56,10 @@ function describe(error: unknown): string {
 The durable store: one SQLite file, written by one thread of this process.
 
 Every write changes the in-memory state at once (so later reads see it) and joins the turn's
-batch; on the next `setImmediate` the batch goes to the writer thread (sqlite/writer-worker.ts),
-which commits it in one transaction (with any batches queued behind it), and its promises settle
-with that commit. So the event loop's thread never waits for SQLite on the write path. A failed
+batch; on the next `setImmediate` (or once it holds 256 messages) the batch goes to the writer
+thread (sqlite/writer-worker.ts), which commits it in one transaction (with any batches queued
+behind it), and its promises settle with that commit: seen through shared memory on the next
+append, or when the writer's reply is read, whichever comes first. So the event loop's thread never waits for SQLite on the write path. A failed
 commit rejects every write not yet committed with `StoreUnavailableError` and re-reads the state
 from the database, so memory never claims what the disk does not hold.
 
