@@ -59,7 +59,8 @@ Every write changes the in-memory state at once (so later reads see it) and join
 batch; on the next `setImmediate` (or once it holds 256 messages) the batch goes to the writer
 thread (sqlite/writer-worker.ts), which commits it in one transaction (with any batches queued
 behind it), and its promises settle with that commit: seen through shared memory on the next
-append, or when the writer's reply is read, whichever comes first. So the event loop's thread never waits for SQLite on the write path. A failed
+append, or when the writer's reply is read, whichever comes first. So the event loop's thread
+never waits for SQLite on the write path. A failed
 commit rejects every write not yet committed with `StoreUnavailableError` and re-reads the state
 from the database, so memory never claims what the disk does not hold.
 
@@ -413,9 +414,14 @@ export class SqliteStore implements ChatStore {
 		}
 
 		this.#batch = undefined;
+		const before = this.#client.lastJobId;
 		const sent = this.#client.send({kind: 'batch', log: batch.log, ops: batch.ops});
-		batch.jobId = this.#client.lastJobId;
-		this.#inFlight.push(batch);
+		// A writer that is gone takes no job (its promise just rejects): such a batch never counts as committed.
+		if (this.#client.lastJobId !== before) {
+			batch.jobId = this.#client.lastJobId;
+			this.#inFlight.push(batch);
+		}
+
 		sent.then(({rows, ms, commit}) => {
 			const stats = this.#stats;
 			stats.rowsWritten += rows;
