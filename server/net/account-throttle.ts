@@ -16,11 +16,26 @@ export type AccountThrottleOptions = {
 export const defaultAccountThrottle = {maxFailures: 3, windowMs: 60_000} as const;
 
 type Account = {
-	/** Times of the failures still inside the window, oldest first. */
-	failures: number[];
-	/** Address → when it last logged in successfully. */
-	readonly known: Map<string, number>;
+	/** Times of the failures still inside the window, oldest first (made at the first failure). */
+	failures: number[] | undefined;
+	/**
+	The addresses that logged in successfully and when, least recent first, as one flat list
+	(address, time, address, time, …): at most `knownAddressesPerAccount` of them, so a small array
+	does what a Map per account did at a fraction of its memory.
+	*/
+	known: Array<string | number> | undefined;
 };
+
+/** Where `address` is in a known list, or -1. */
+function knownIndex(known: ReadonlyArray<string | number>, address: string): number {
+	for (let index = 0; index < known.length; index += 2) {
+		if (known[index] === address) {
+			return index;
+		}
+	}
+
+	return -1;
+}
 
 /**
 Slows password guessing per account, whatever the address (ergo: 3 tries per minute per account):
@@ -55,7 +70,8 @@ export class AccountThrottle {
 
 		const now = this.#now();
 		this.#prune(entry, now);
-		return entry.failures.length < maxFailures ? 0 : Math.max(1, Math.ceil(entry.failures[0]! + windowMs - now));
+		const failures = entry.failures ?? [];
+		return failures.length < maxFailures ? 0 : Math.max(1, Math.ceil(failures[0]! + windowMs - now));
 	}
 
 	fail(account: string, address: string): void {
@@ -70,15 +86,28 @@ export class AccountThrottle {
 
 		const now = this.#now();
 		this.#prune(entry, now);
-		entry.failures.push(now);
+		(entry.failures ??= []).push(now);
 	}
 
 	succeed(account: string, address: string): void {
 		const entry = this.#entry(account);
-		entry.known.delete(address);
-		entry.known.set(address, this.#now());
-		while (entry.known.size > this.#options.knownAddressesPerAccount) {
-			entry.known.delete(entry.known.keys().next().value!);
+		const now = this.#now();
+		let {known} = entry;
+		if (known === undefined) {
+			// Made with its first pair: an empty array grown by push would reserve room for 17 elements.
+			known = [address, now];
+			entry.known = known;
+		} else {
+			const index = knownIndex(known, address);
+			if (index !== -1) {
+				known.splice(index, 2);
+			}
+
+			known.push(address, now);
+		}
+
+		while (known.length > 2 * this.#options.knownAddressesPerAccount) {
+			known.splice(0, 2);
 		}
 	}
 
@@ -88,14 +117,16 @@ export class AccountThrottle {
 	}
 
 	#isKnown(entry: Account, address: string): boolean {
-		const when = entry.known.get(address);
-		return when !== undefined && this.#now() - when < this.#options.knownForMs;
+		const known = entry.known;
+		const index = known ? knownIndex(known, address) : -1;
+		return index !== -1 && this.#now() - (known![index + 1] as number) < this.#options.knownForMs;
 	}
 
 	#prune(entry: Account, now: number): void {
 		const {windowMs} = this.#options;
-		while (entry.failures.length > 0 && now - entry.failures[0]! >= windowMs) {
-			entry.failures.shift();
+		const {failures} = entry;
+		while (failures !== undefined && failures.length > 0 && now - failures[0]! >= windowMs) {
+			failures.shift();
 		}
 	}
 
@@ -104,7 +135,7 @@ export class AccountThrottle {
 		if (entry) {
 			this.#accounts.delete(account);
 		} else {
-			entry = {failures: [], known: new Map()};
+			entry = {failures: undefined, known: undefined};
 			while (this.#accounts.size >= this.#options.maxAccounts) {
 				this.#accounts.delete(this.#accounts.keys().next().value!);
 			}

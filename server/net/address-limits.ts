@@ -118,8 +118,19 @@ export type AddressLease = {
 	release(): void;
 };
 
+const always = (): boolean => true;
+const nothing = (): void => {};
+/** The last exempt lease made: it holds nothing of its own, so connections from the same exempt address (loopback, in-process) share it. */
+let lastExempt: AddressLease | undefined;
+
 /** A lease that counts nothing (an exempt address, or a stream served in-process). */
-export const exemptLease = (key: string): AddressLease => ({key, exempt: true, flood: undefined, beginLogin: () => true, endLogin() {}, release() {}});
+export const exemptLease = (key: string): AddressLease => {
+	if (lastExempt?.key !== key) {
+		lastExempt = Object.freeze({key, exempt: true, flood: undefined, beginLogin: always, endLogin: nothing, release: nothing});
+	}
+
+	return lastExempt;
+};
 
 /**
 Per-address limits (ngIRCd `MaxConnectionsIP`, ergo `ip-limits`): connections open at once, new

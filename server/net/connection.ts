@@ -26,11 +26,12 @@ import type {ServerCounters} from '../ops/counters.js';
 import type {Dialect, DialectHost, Render} from './dialect.js';
 import {exemptLease, type AddressLease} from './address-limits.js';
 import type {ConnectionGuard} from './guard.js';
+import type {CancelSignal} from './login-gate.js';
 import type {LoginThrottle} from './login-throttle.js';
 import type {UserLease} from './user-limits.js';
 import {TextDialect} from './text-dialect.js';
 import {TokenBucket} from './token-bucket.js';
-import {Transport} from './transport.js';
+import {Transport, type TransportHandler, type TransportLimits} from './transport.js';
 
 export type ConnectionLimits = {
 	readonly loginTimeoutMs: number;
@@ -73,6 +74,25 @@ export type ConnectionEdge = {
 	readonly maxLineBytes: number;
 };
 
+/** Transport limits by the server's limits and the line limit: one object shared by all such connections, not one each. */
+const transportLimitsOf = new WeakMap<ConnectionLimits, Map<number, TransportLimits>>();
+
+function transportLimits(limits: ConnectionLimits, maxLineBytes: number): TransportLimits {
+	let byLineLimit = transportLimitsOf.get(limits);
+	if (!byLineLimit) {
+		byLineLimit = new Map();
+		transportLimitsOf.set(limits, byLineLimit);
+	}
+
+	let shared = byLineLimit.get(maxLineBytes);
+	if (!shared) {
+		shared = {maxLineBytes, hardCapBytes: HARD_LINE_CAP_BYTES, maxOutboundBytes: limits.maxOutboundBytes, closeGraceMs: limits.closeGraceMs};
+		byLineLimit.set(maxLineBytes, shared);
+	}
+
+	return shared;
+}
+
 /** Commands of one session waiting for their commits at once; past it the next line waits. */
 const maxCommandsInFlight = 64;
 
@@ -103,6 +123,47 @@ function sleep(ms: number): Promise<void> {
 	});
 }
 
+/**
+What one login wait (a check waiting for a bcrypt worker, IRC's SASL wait) is cancelled by: the
+connection's close, and, when `onInputEnd`, the end of the peer's input. The parts of an AbortSignal
+the login gate uses, without an AbortController: in Node 20 each AbortSignal gets a hidden class of
+its own, ~1 KiB per login, most of it straight into the old generation.
+*/
+class LoginCancel implements CancelSignal {
+	aborted = false;
+	readonly onInputEnd: boolean;
+	#listeners: Array<() => void> | undefined;
+
+	constructor(onInputEnd: boolean) {
+		this.onInputEnd = onInputEnd;
+	}
+
+	addEventListener(_type: 'abort', listener: () => void): void {
+		(this.#listeners ??= []).push(listener);
+	}
+
+	removeEventListener(_type: 'abort', listener: () => void): void {
+		const index = this.#listeners?.indexOf(listener) ?? -1;
+		if (index !== -1) {
+			this.#listeners!.splice(index, 1);
+		}
+	}
+
+	/** Calls each listener once (as `{once: true}` would). */
+	abort(): void {
+		if (this.aborted) {
+			return;
+		}
+
+		this.aborted = true;
+		const listeners = this.#listeners ?? [];
+		this.#listeners = undefined;
+		for (const listener of listeners) {
+			listener();
+		}
+	}
+}
+
 /** The key the per-account throttle counts a login under: the name as the users file would know it. */
 function accountKey(name: string): string {
 	return nameProblem(name, 'user') === undefined ? normalizeName(name) : `(invalid) ${name.toLowerCase().slice(0, 64)}`;
@@ -127,7 +188,7 @@ function unreadSummary(conversations: readonly ConversationSummary[]): string {
 One client connection: a transport (bytes, framing, outbound queue) speaking one dialect (text,
 then maybe JSON), the login, flood control, and, once logged in, the core's session sink.
 */
-export class Connection implements SessionSink, DialectHost {
+export class Connection implements SessionSink, DialectHost, TransportHandler {
 	readonly id: number;
 	readonly remote: string;
 	user = '';
@@ -142,17 +203,19 @@ export class Connection implements SessionSink, DialectHost {
 	readonly #held = new HeldDeliveries(maxHeld);
 	/** Replies waiting for an earlier command's reply (see #inOrder), and the last of them. */
 	#queued = 0;
-	#replies: Promise<void> = Promise.resolve();
+	#replies: Promise<void> | undefined;
 	#loginTimer: NodeJS.Timeout | undefined;
 	/** This connection's hold on its address's counters (released at close). */
 	readonly #address: AddressLease;
 	/** Its user's session place and shared flood bucket, once logged in. */
 	#userLease: UserLease | undefined;
-	/** Aborted at close: a login check still waiting for a worker is dropped. */
-	readonly #abort = new AbortController();
-	/** Aborted when the peer sends its last byte: a login check still waiting for a worker is answered busy instead. */
-	readonly #inputEnded = new AbortController();
-	/** Whether the frame being handled found tokens in every bucket (charged once per frame, in `#onFrame`). */
+	/** Set at close: a login check still waiting for a worker is dropped. */
+	#aborted = false;
+	/** Set when the peer sends its last byte: a login check still waiting for a worker is answered busy instead. */
+	#inputEnded = false;
+	/** The login checks (and SASL waits) in progress: made per login and let go after it, so an idle connection holds none. */
+	#loginWaits: LoginCancel[] | undefined;
+	/** Whether the frame being handled found tokens in every bucket (charged once per frame, in `onFrame`). */
 	#frameAllowed = true;
 	/** Lines answered with an error before login. */
 	#errorsBeforeLogin = 0;
@@ -166,33 +229,10 @@ export class Connection implements SessionSink, DialectHost {
 		this.#address = address ?? exemptLease(remote);
 		this.#bucket = new TokenBucket(context.limits.rate, context.limits.burst);
 		this.#dialect = edge ? edge.dialect(this) : new TextDialect(this);
-		this.#transport = new Transport(stream, {
-			maxLineBytes: edge?.maxLineBytes ?? MAX_LINE_BYTES,
-			hardCapBytes: HARD_LINE_CAP_BYTES,
-			maxOutboundBytes: context.limits.maxOutboundBytes,
-			closeGraceMs: context.limits.closeGraceMs,
-		}, context.counters);
+		this.#transport = new Transport(stream, transportLimits(context.limits, edge?.maxLineBytes ?? MAX_LINE_BYTES), context.counters);
 		context.logger.log('info', 'connect', {conn: this.id, remote});
-		this.#transport.start({
-			onFrame: frame => this.#onFrame(frame),
-			onInputDone: () => {
-				this.#finish();
-			},
-			onInputEnded: () => {
-				this.#inputEnded.abort();
-			},
-			onSlowReader: buffered => {
-				context.counters.drops.slow_reader++;
-				context.logger.log('warn', 'slow_reader', {conn: this.id, user: this.user || undefined, buffered, limit: context.limits.maxOutboundBytes});
-			},
-			onClose: reason => {
-				this.#onClose(reason);
-			},
-			onFrameError: error => {
-				context.logger.log('error', 'error', {conn: this.id, user: this.user || undefined, during: 'command', message: error instanceof Error ? error.message : String(error)});
-				this.error('server_error', 'the server failed to carry this out');
-			},
-		});
+		// The connection is its transport's handler (methods, not one closure per event per connection).
+		this.#transport.start(this);
 		this.#armLoginTimer();
 		if (!edge) {
 			this.sendText(`natter ${context.version}, protocol ${PROTOCOL_VERSION}. Log in, or send a JSON object for JSON mode.\nUsername: `);
@@ -324,12 +364,6 @@ export class Connection implements SessionSink, DialectHost {
 		return written;
 	}
 
-	readonly #afterExit = (event: ServerEvent): void => {
-		if (event.type === 'ok') {
-			this.#closeWith('exit');
-		}
-	};
-
 	sendText(text: string): void {
 		this.#transport.write(text);
 	}
@@ -342,7 +376,7 @@ export class Connection implements SessionSink, DialectHost {
 		}
 	}
 
-	/** The frame being handled was charged in `#onFrame`; when a bucket was empty, this answers rate_limited. */
+	/** The frame being handled was charged in `onFrame`; when a bucket was empty, this answers rate_limited. */
 	limited(id?: RequestId): boolean {
 		if (this.#frameAllowed) {
 			return false;
@@ -388,7 +422,11 @@ export class Connection implements SessionSink, DialectHost {
 			applied = true;
 			release?.();
 		});
-		const written = this.#inOrder(execution, id, command.type === 'exit' ? this.#afterExit : undefined, render);
+		const written = this.#inOrder(execution, id, command.type === 'exit' ? event => {
+			if (event.type === 'ok') {
+				this.#closeWith('exit');
+			}
+		} : undefined, render);
 		// The next line may start once this command's write is with the store (its reply waits its
 		// turn), so a pipelining client gets many commands into one commit, not one per turn.
 		if (this.#queued >= maxCommandsInFlight || this.#context.waiting.count >= this.#context.limits.maxRepliesWaiting) {
@@ -446,14 +484,15 @@ export class Connection implements SessionSink, DialectHost {
 
 		let accepted: boolean;
 		const checkStarted = performance.now();
+		// A peer whose input had already ended before this line was reached still gets its check.
+		const check = this.#beginLoginWait(!this.#inputEnded);
 		try {
 			// The login clock keeps running while the check waits for a bcrypt worker (the queue is bounded,
 			// and a connection closed meanwhile drops its check); it stops once the check runs.
 			const result = await guard.gate.check(name, password, {
-				// A peer whose input had already ended before this line was reached still gets its check.
-				signal: this.#inputEnded.signal.aborted ? this.#abort.signal : AbortSignal.any([this.#abort.signal, this.#inputEnded.signal]),
+				signal: check,
 				onStart: () => {
-					clearTimeout(this.#loginTimer);
+					this.#clearLoginTimer();
 				},
 			});
 			if (result === 'cancelled' && this.#transport.closing) {
@@ -487,6 +526,7 @@ export class Connection implements SessionSink, DialectHost {
 
 			return;
 		} finally {
+			this.#endLoginWait(check);
 			this.#address.endLogin();
 		}
 
@@ -510,17 +550,23 @@ export class Connection implements SessionSink, DialectHost {
 			if (options.beforeAttach) {
 				// IRC's SASL: the password is right, but the session starts once the client ends its registration.
 				this.#armLoginTimer();
-				await Promise.race([options.beforeAttach(), new Promise<void>(resolve => {
-					if (this.#abort.signal.aborted) {
-						resolve();
-						return;
-					}
+				const closing = this.#beginLoginWait(false);
+				try {
+					await Promise.race([options.beforeAttach(), new Promise<void>(resolve => {
+						if (closing.aborted) {
+							resolve();
+							return;
+						}
 
-					this.#abort.signal.addEventListener('abort', () => {
-						resolve();
-					}, {once: true});
-				})]);
-				clearTimeout(this.#loginTimer);
+						closing.addEventListener('abort', () => {
+							resolve();
+						});
+					})]);
+				} finally {
+					this.#endLoginWait(closing);
+				}
+
+				this.#clearLoginTimer();
 				if (this.#transport.closing) {
 					return;
 				}
@@ -592,9 +638,9 @@ export class Connection implements SessionSink, DialectHost {
 		this.#armLoginTimer();
 	}
 
-	// --- frames ---
+	// --- TransportHandler: what the transport reports (called by the transport only) ---
 
-	#onFrame(frame: Frame): void | Promise<void> {
+	onFrame(frame: Frame): void | Promise<void> {
 		// Every line is charged, whatever it turns out to be (an error reply costs as much as a command's).
 		this.#frameAllowed = this.#charge();
 		if (this.#frameAllowed) {
@@ -635,11 +681,91 @@ export class Connection implements SessionSink, DialectHost {
 		}
 	}
 
+	onInputDone(): void {
+		this.#finish();
+	}
+
+	onInputEnded(): void {
+		this.#inputEnded = true;
+		for (const wait of this.#loginWaits ?? []) {
+			if (wait.onInputEnd) {
+				wait.abort();
+			}
+		}
+	}
+
+	onSlowReader(buffered: number): void {
+		const context = this.#context;
+		context.counters.drops.slow_reader++;
+		context.logger.log('warn', 'slow_reader', {conn: this.id, user: this.user || undefined, buffered, limit: context.limits.maxOutboundBytes});
+	}
+
+	onClose(reason: string): void {
+		this.#clearLoginTimer();
+		this.#dialect.closed?.();
+		this.#abortLoginWaits();
+		this.#leaveCore();
+		this.#address.release();
+		this.#context.logger.log('info', 'disconnect', {conn: this.id, user: this.user || undefined, reason});
+		this.#context.onClosed(this);
+	}
+
+	onFrameError(error: unknown): void {
+		this.#context.logger.log('error', 'error', {conn: this.id, user: this.user || undefined, during: 'command', message: error instanceof Error ? error.message : String(error)});
+		this.error('server_error', 'the server failed to carry this out');
+	}
+
 	// --- lifecycle ---
+
+	/** One login wait's cancel: aborted at close (at once if closed already), and when `onInputEnd`, when the input ends. */
+	#beginLoginWait(onInputEnd: boolean): LoginCancel {
+		const cancel = new LoginCancel(onInputEnd);
+		if (this.#aborted) {
+			cancel.abort();
+		}
+
+		// Made with its first entry: an empty array grown by push would reserve room for 17.
+		if (this.#loginWaits) {
+			this.#loginWaits.push(cancel);
+		} else {
+			this.#loginWaits = [cancel];
+		}
+
+		return cancel;
+	}
+
+	#endLoginWait(cancel: LoginCancel): void {
+		const waits = this.#loginWaits;
+		if (!waits) {
+			return;
+		}
+
+		const index = waits.indexOf(cancel);
+		if (index !== -1) {
+			waits.splice(index, 1);
+		}
+
+		if (waits.length === 0) {
+			this.#loginWaits = undefined;
+		}
+	}
+
+	#abortLoginWaits(): void {
+		this.#aborted = true;
+		for (const wait of this.#loginWaits ?? []) {
+			wait.abort();
+		}
+	}
+
+	/** A cleared timer is let go too: its Timeout object would stay with the connection for nothing. */
+	#clearLoginTimer(): void {
+		clearTimeout(this.#loginTimer);
+		this.#loginTimer = undefined;
+	}
 
 	/** Closes the connection if no login arrives in time. */
 	#armLoginTimer(): void {
-		clearTimeout(this.#loginTimer);
+		this.#clearLoginTimer();
 		if (this.#loggedIn) {
 			return;
 		}
@@ -655,17 +781,17 @@ export class Connection implements SessionSink, DialectHost {
 			return;
 		}
 
-		clearTimeout(this.#loginTimer);
-		this.#abort.abort();
+		this.#clearLoginTimer();
+		this.#abortLoginWaits();
 		this.#leaveCore();
 		this.#transport.close(reason, this.#dialect.encoder.encode({type: 'bye', reason, text}));
 	}
 
 	/** The peer sent all it will send and every reply is out: end our side too. */
 	#finish(): void {
-		clearTimeout(this.#loginTimer);
+		this.#clearLoginTimer();
 		// Commands may still wait for their commits: their replies go out first.
-		void this.#replies.then(() => {
+		void (this.#replies ?? Promise.resolve()).then(() => {
 			this.#leaveCore();
 			this.#transport.close('peer_closed');
 		});
@@ -679,15 +805,5 @@ export class Connection implements SessionSink, DialectHost {
 			this.#held.drop();
 			this.#context.core.detach(this);
 		}
-	}
-
-	#onClose(reason: string): void {
-		clearTimeout(this.#loginTimer);
-		this.#dialect.closed?.();
-		this.#abort.abort();
-		this.#leaveCore();
-		this.#address.release();
-		this.#context.logger.log('info', 'disconnect', {conn: this.id, user: this.user || undefined, reason});
-		this.#context.onClosed(this);
 	}
 }

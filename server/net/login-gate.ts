@@ -9,13 +9,20 @@ export type LoginGateOptions = {
 
 export type CheckResult = 'accepted' | 'rejected' | 'busy' | 'cancelled';
 
+/** What a waiting check is cancelled by: an AbortSignal, or anything with its `aborted` and abort listeners. */
+export type CancelSignal = {
+	readonly aborted: boolean;
+	addEventListener(type: 'abort', listener: () => void, options?: {readonly once?: boolean}): void;
+	removeEventListener(type: 'abort', listener: () => void): void;
+};
+
 type Waiting = {
 	readonly name: string;
 	readonly password: string;
 	readonly resolve: (result: CheckResult) => void;
 	readonly reject: (error: unknown) => void;
 	readonly onStart: (() => void) | undefined;
-	readonly signal: AbortSignal | undefined;
+	readonly signal: CancelSignal | undefined;
 	readonly onAbort: () => void;
 };
 
@@ -54,7 +61,7 @@ export class LoginGate {
 	`cancelled` when `signal` aborted while the check was still waiting. `onStart` is called when
 	the check leaves the queue for a worker.
 	*/
-	async check(name: string, password: string, options: {readonly signal?: AbortSignal; readonly onStart?: () => void} = {}): Promise<CheckResult> {
+	async check(name: string, password: string, options: {readonly signal?: CancelSignal; readonly onStart?: () => void} = {}): Promise<CheckResult> {
 		const {signal, onStart} = options;
 		if (signal?.aborted) {
 			return 'cancelled';

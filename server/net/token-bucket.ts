@@ -1,5 +1,8 @@
 import {performance} from 'node:perf_hooks';
 
+/** The default clock, one function for every bucket (a default written inline is a new closure per bucket). */
+const performanceNow = (): number => performance.now();
+
 /** Flood control per session: `burst` commands at once, then `rate` per second. A rate of 0 disables it. */
 export class TokenBucket {
 	readonly #rate: number;
@@ -8,7 +11,7 @@ export class TokenBucket {
 	#tokens: number;
 	#last: number;
 
-	constructor(rate: number, burst: number, now: () => number = () => performance.now()) {
+	constructor(rate: number, burst: number, now: () => number = performanceNow) {
 		this.#rate = rate;
 		this.#burst = Math.max(1, burst);
 		this.#now = now;

@@ -38,6 +38,9 @@ const maxBacklog = 64;
 /** Text waiting in the backlog (UTF-16 code units) before input is paused: the byte budget of a connection's read-ahead. */
 const maxBacklogChars = 128 * 1024;
 
+/** Each stream's transport, for the stream listeners: shared functions (see `start`), not five closures per connection. */
+const transportOf = new WeakMap<Duplex, Transport>();
+
 function frameChars(frame: Frame): number {
 	return frame.kind === 'line' ? frame.text.length : 0;
 }
@@ -54,7 +57,8 @@ export class Transport {
 	#handler: TransportHandler | undefined;
 	/** A frame's handler is running (its promise has not settled): later frames wait in the backlog. */
 	#busy = false;
-	#backlog: Frame[] = [];
+	/** Made when a frame first has to wait (most connections never pipeline). */
+	#backlog: Frame[] | undefined;
 	#backlogChars = 0;
 	#paused = false;
 	#inputEnded = false;
@@ -66,49 +70,72 @@ export class Transport {
 	#pendingBytes = 0;
 	#flushScheduled = false;
 	#yielding = false;
+	/** Made at the first bulk read (most connections never have one). */
+	#endYield: (() => void) | undefined;
 	#graceTimer: NodeJS.Timeout | undefined;
-	#drainWaiters: Array<() => void> = [];
-	#resolveClosed: () => void = () => {};
-	readonly closed: Promise<void>;
+	/** Made when a writer first waits for a drain. */
+	#drainWaiters: Array<() => void> | undefined;
+	/** Made when first asked for (most connections never are until shutdown). */
+	#closedPromise: Promise<void> | undefined;
+	#resolveClosed: (() => void) | undefined;
 
 	readonly #counters: {bytesOut: number} | undefined;
 
 	/** `counters.bytesOut` grows by every byte written. */
 	constructor(stream: Duplex, limits: TransportLimits, counters?: {bytesOut: number}) {
 		this.#counters = counters;
-		this.closed = new Promise(resolve => {
-			this.#resolveClosed = resolve;
-		});
 		this.#stream = stream;
 		this.#limits = limits;
-		this.#framer = new LineFramer({maxLineBytes: limits.maxLineBytes, hardCapBytes: limits.hardCapBytes});
+		// The framer reads the line limits from this same object (no copy of them per connection).
+		this.#framer = new LineFramer(limits);
 	}
 
 	/** Starts reading; frames go to `handler`. */
 	start(handler: TransportHandler): void {
 		this.#handler = handler;
 		const stream = this.#stream;
-		stream.on('data', (chunk: Buffer) => {
-			this.#onData(chunk);
-		});
-		stream.on('end', () => {
-			this.#onEnd();
-		});
-		stream.on('error', (error: NodeJS.ErrnoException) => {
-			if (!this.#closing) {
-				this.#closeReason = `error ${error.code ?? error.message}`;
-			}
-		});
-		stream.on('drain', () => {
-			this.#wakeDrainWaiters();
-		});
-		stream.on('close', () => {
-			this.#onClose();
-		});
+		// The listeners are shared by every transport: a stream calls them with itself as `this`.
+		transportOf.set(stream, this);
+		stream.on('data', Transport.#streamData);
+		stream.on('end', Transport.#streamEnd);
+		stream.on('error', Transport.#streamError);
+		stream.on('drain', Transport.#streamDrain);
+		stream.on('close', Transport.#streamClose);
+	}
+
+	static #streamData(this: Duplex, chunk: Buffer): void {
+		transportOf.get(this)!.#onData(chunk);
+	}
+
+	static #streamEnd(this: Duplex): void {
+		transportOf.get(this)!.#onEnd();
+	}
+
+	static #streamError(this: Duplex, error: NodeJS.ErrnoException): void {
+		const transport = transportOf.get(this)!;
+		if (!transport.#closing) {
+			transport.#closeReason = `error ${error.code ?? error.message}`;
+		}
+	}
+
+	static #streamDrain(this: Duplex): void {
+		transportOf.get(this)!.#wakeDrainWaiters();
+	}
+
+	static #streamClose(this: Duplex): void {
+		transportOf.get(this)!.#onClose();
 	}
 
 	get closing(): boolean {
 		return this.#closing;
+	}
+
+	/** Resolves once the stream is closed (and the handler told). */
+	get closed(): Promise<void> {
+		this.#closedPromise ??= this.#closed ? Promise.resolve() : new Promise(resolve => {
+			this.#resolveClosed = resolve;
+		});
+		return this.#closedPromise;
 	}
 
 	/** Queues bytes for the end of this turn. Shared event bytes are only referenced, never copied per recipient. */
@@ -154,7 +181,7 @@ export class Transport {
 		}
 
 		return new Promise(resolve => {
-			this.#drainWaiters.push(resolve);
+			(this.#drainWaiters ??= []).push(resolve);
 		});
 	}
 
@@ -222,7 +249,11 @@ export class Transport {
 
 	#wakeDrainWaiters(): void {
 		const waiters = this.#drainWaiters;
-		this.#drainWaiters = [];
+		if (waiters === undefined) {
+			return;
+		}
+
+		this.#drainWaiters = undefined;
 		for (const wake of waiters) {
 			wake();
 		}
@@ -242,14 +273,12 @@ export class Transport {
 		if (chunk.length >= bulkReadBytes && !this.#yielding) {
 			this.#yielding = true;
 			this.#updateReading();
-			scheduleFlush(this.#endYield);
+			scheduleFlush(this.#endYield ??= () => {
+				this.#yielding = false;
+				this.#updateReading();
+			});
 		}
 	}
-
-	readonly #endYield = (): void => {
-		this.#yielding = false;
-		this.#updateReading();
-	};
 
 	#onEnd(): void {
 		this.#inputEnded = true;
@@ -263,7 +292,7 @@ export class Transport {
 	#take(frames: Frame[]): void {
 		for (const frame of frames) {
 			if (this.#busy) {
-				this.#backlog.push(frame);
+				(this.#backlog ??= []).push(frame);
 				this.#backlogChars += frameChars(frame);
 			} else if (!this.#closing) {
 				this.#run(frame);
@@ -305,14 +334,14 @@ export class Transport {
 	};
 
 	#drainBacklog(): void {
-		while (!this.#busy && !this.#closing && this.#backlog.length > 0) {
+		while (!this.#busy && !this.#closing && this.#backlog !== undefined && this.#backlog.length > 0) {
 			const frame = this.#backlog.shift()!;
 			this.#backlogChars -= frameChars(frame);
 			this.#run(frame);
 		}
 
 		if (this.#closing) {
-			this.#backlog = [];
+			this.#backlog = undefined;
 			this.#backlogChars = 0;
 		}
 
@@ -326,7 +355,7 @@ export class Transport {
 			return;
 		}
 
-		const pause = this.#yielding || this.#backlog.length >= maxBacklog || this.#backlogChars >= maxBacklogChars;
+		const pause = this.#yielding || (this.#backlog?.length ?? 0) >= maxBacklog || this.#backlogChars >= maxBacklogChars;
 		if (pause && !this.#paused) {
 			this.#paused = true;
 			this.#stream.pause();
@@ -337,7 +366,7 @@ export class Transport {
 	}
 
 	#checkInputDone(): void {
-		if (this.#inputEnded && !this.#busy && this.#backlog.length === 0 && !this.#closing && !this.#inputDone) {
+		if (this.#inputEnded && !this.#busy && (this.#backlog?.length ?? 0) === 0 && !this.#closing && !this.#inputDone) {
 			this.#inputDone = true;
 			this.#handler?.onInputDone();
 		}
@@ -351,10 +380,10 @@ export class Transport {
 		this.#closed = true;
 		this.#closing = true;
 		clearTimeout(this.#graceTimer);
-		this.#backlog = [];
+		this.#backlog = undefined;
 		this.#backlogChars = 0;
 		this.#wakeDrainWaiters();
 		this.#handler?.onClose(this.#closeReason);
-		this.#resolveClosed();
+		this.#resolveClosed?.();
 	}
 }

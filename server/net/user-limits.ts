@@ -23,6 +23,25 @@ export type UserLease = {
 
 type Entry = {sessions: number; readonly flood: TokenBucket | undefined};
 
+/** A session's lease: a small object with a method, not a closure per session. */
+class Lease implements UserLease {
+	readonly flood: TokenBucket | undefined;
+	/** Until released. */
+	#entry: Entry | undefined;
+
+	constructor(entry: Entry) {
+		this.flood = entry.flood;
+		this.#entry = entry;
+	}
+
+	release(): void {
+		if (this.#entry) {
+			this.#entry.sessions--;
+			this.#entry = undefined;
+		}
+	}
+}
+
 /**
 Per-user limits: sessions at once, and a flood bucket shared by all of a user's sessions, so that
 ten sessions do not get ten times the budget. Entries are kept after the last session ends (a
@@ -57,17 +76,7 @@ export class UserLimits {
 		}
 
 		entry.sessions++;
-		let released = false;
-		const held = entry;
-		return {
-			flood: held.flood,
-			release() {
-				if (!released) {
-					released = true;
-					held.sessions--;
-				}
-			},
-		};
+		return new Lease(entry);
 	}
 
 	sessions(user: string): number {

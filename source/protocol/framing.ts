@@ -18,6 +18,8 @@ const empty = Buffer.alloc(0);
 const keptCapacity = 1024;
 const initialCapacity = 256;
 const carriageReturn = 0x0D;
+/** One decoder for every framer: each decode is whole (never `stream`), so it keeps no state between calls. */
+const decoder = new TextDecoder('utf-8', {fatal: true});
 
 /**
 Splits a byte stream into newline-terminated lines (`\n` or `\r\n`), whatever the chunking.
@@ -25,7 +27,6 @@ Memory stays bounded: bytes of a line past `maxLineBytes` are counted, not kept.
 */
 export class LineFramer {
 	readonly #limits: FramerLimits;
-	readonly #decoder = new TextDecoder('utf-8', {fatal: true});
 	/** The unfinished line's kept bytes: one buffer, grown by doubling up to maxLineBytes + 1, never one per chunk. */
 	#buffer: Buffer = empty;
 	#pendingBytes = 0;
@@ -34,7 +35,9 @@ export class LineFramer {
 	#failed = false;
 
 	constructor(limits: Partial<FramerLimits> = {}) {
-		this.#limits = {maxLineBytes: limits.maxLineBytes ?? MAX_LINE_BYTES, hardCapBytes: limits.hardCapBytes ?? HARD_LINE_CAP_BYTES};
+		const {maxLineBytes, hardCapBytes} = limits;
+		// Limits given in full are kept as given: one object shared by every framer made with it.
+		this.#limits = maxLineBytes !== undefined && hardCapBytes !== undefined ? limits as FramerLimits : {maxLineBytes: maxLineBytes ?? MAX_LINE_BYTES, hardCapBytes: hardCapBytes ?? HARD_LINE_CAP_BYTES};
 	}
 
 	/** Bytes held for the unfinished line (bounded by maxLineBytes + 1). */
@@ -57,7 +60,15 @@ export class LineFramer {
 		let start = 0;
 		while (start < bytes.length) {
 			const end = bytes.indexOf(newline, start);
-			this.#keep(bytes.subarray(start, end === -1 ? bytes.length : end));
+			// A whole line with none of it held from earlier chunks is decoded where it lies: no copy, and
+			// no line buffer at all for a connection whose lines arrive whole.
+			const whole = end !== -1 && this.#lineBytes === 0;
+			if (whole) {
+				this.#lineBytes = end - start;
+			} else {
+				this.#keep(bytes.subarray(start, end === -1 ? bytes.length : end));
+			}
+
 			// Checked whether or not the newline came in this chunk, so the outcome never depends on chunking.
 			if (this.#lineBytes > this.#limits.hardCapBytes) {
 				this.#failed = true;
@@ -71,7 +82,7 @@ export class LineFramer {
 				break;
 			}
 
-			frames.push(this.#finishLine());
+			frames.push(this.#finishLine(whole ? bytes.subarray(start, end) : undefined));
 			start = end + 1;
 		}
 
@@ -113,16 +124,18 @@ export class LineFramer {
 		this.#buffer = grown;
 	}
 
-	#finishLine(): Frame {
+	/** Ends the current line: `whole` when all its bytes are in the chunk at hand, else the kept ones. */
+	#finishLine(whole?: Buffer): Frame {
 		let length = this.#lineBytes;
-		const line = this.#buffer.subarray(0, this.#pendingBytes);
+		const line = whole ?? this.#buffer.subarray(0, this.#pendingBytes);
 		if (this.#buffer.length > keptCapacity) {
 			this.#buffer = empty;
 		}
 
 		this.#pendingBytes = 0;
 		this.#lineBytes = 0;
-		if (length > 0 && length <= line.length && line[length - 1] === carriageReturn) {
+		// Past the limit + 1 only the kept bytes are known, so a trailing \r is not told apart (whole or not).
+		if (length > 0 && length <= this.#limits.maxLineBytes + 1 && length <= line.length && line[length - 1] === carriageReturn) {
 			length -= 1;
 		}
 
@@ -131,7 +144,7 @@ export class LineFramer {
 		}
 
 		try {
-			return {kind: 'line', text: this.#decoder.decode(line.subarray(0, length))};
+			return {kind: 'line', text: decoder.decode(line.subarray(0, length))};
 		} catch {
 			return {kind: 'invalid_utf8'};
 		}
