@@ -36,7 +36,6 @@ export async function runLoginStorm(spec: ScenarioSpec, progress: (text: string)
 	let failedLogins = 0;
 	const failureReasons: Record<string, number> = {};
 	const stormClients: BenchClient[] = [];
-	const started = performance.now();
 	progress(`${spec.name}: ${spec.size} logins at once`);
 	for (let index = 0; index < spec.size; index++) {
 		const loginStarted = performance.now();
