@@ -1,10 +1,9 @@
 import type Database from 'better-sqlite3';
+import {MultiRowInsert} from './multi-row-insert.js';
 
 /** A run holds at most this many seqs (a 16 KiB blob), so a page read never loads a huge one. */
 const maxRunLength = 4096;
 const maxDelta = 0xFF_FF_FF_FF;
-/** Runs per multi-row INSERT when indexing: most index entries are one run, and one statement per run costs ~2× the binding. */
-const runsPerInsert = 64;
 
 export type RunRow = {readonly first_seq: number; readonly first_id: number; readonly ids: Buffer};
 
@@ -58,11 +57,11 @@ export class RunTable {
 	readonly #covering: Database.Statement<[number, number, number, number], RunRow>;
 	readonly #below: Database.Statement<[number, number, number], RunRow>;
 	readonly #last: Database.Statement<[number], RunRow>;
-	readonly #db: Database.Database;
-	readonly #inserts = new Map<number, Database.Statement<unknown[]>>();
+	/** Indexing writes many runs at once (most index entries are one run each). */
+	readonly #insertMany: MultiRowInsert;
 
 	constructor(db: Database.Database) {
-		this.#db = db;
+		this.#insertMany = new MultiRowInsert(db, 'INSERT OR REPLACE INTO runs(cid, first_seq, first_id, ids)', 4);
 		this.#insert = db.prepare('INSERT OR REPLACE INTO runs(cid, first_seq, first_id, ids) VALUES (?, ?, ?, ?)');
 		this.#delete = db.prepare('DELETE FROM runs WHERE cid = ? AND first_seq = ?');
 		// The run holding `from` starts at the greatest first_seq <= from; then every run up to `to`.
@@ -78,26 +77,7 @@ export class RunTable {
 
 	/** Inserts (or replaces) runs given as `cid, first_seq, first_id, ids` four values each. */
 	insertAll(values: ReadonlyArray<number | Buffer>): void {
-		const chunk = runsPerInsert * 4;
-		let start = 0;
-		for (; start + chunk <= values.length; start += chunk) {
-			this.#insertMany(runsPerInsert).run(values.slice(start, start + chunk));
-		}
-
-		if (start < values.length) {
-			this.#insertMany((values.length - start) / 4).run(start === 0 ? [...values] : values.slice(start));
-		}
-	}
-
-	#insertMany(count: number): Database.Statement<unknown[]> {
-		let statement = this.#inserts.get(count);
-		if (statement === undefined) {
-			const rows = Array.from({length: count}, () => '(?, ?, ?, ?)').join(', ');
-			statement = this.#db.prepare(`INSERT OR REPLACE INTO runs(cid, first_seq, first_id, ids) VALUES ${rows}`);
-			this.#inserts.set(count, statement);
-		}
-
-		return statement;
+		this.#insertMany.run(values);
 	}
 
 	delete(cid: number, firstSeq: number): void {

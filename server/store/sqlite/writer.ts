@@ -1,10 +1,8 @@
 import type Database from 'better-sqlite3';
 import {conversationIdOf} from '../../core/store.js';
 import {type IndexEntry, LOG_COLUMNS, type Op} from './jobs.js';
+import {MultiRowInsert} from './multi-row-insert.js';
 import {type RunTable, toRuns} from './runs.js';
-
-/** Messages per multi-row INSERT: one statement per 64 rows binds ~2× faster than one per row. */
-const rowsPerInsert = 64;
 
 /** Runs `work` in one transaction; rolls back (if SQLite has not already) and rethrows on failure. */
 export function inTransaction<T>(db: Database.Database, work: () => T): T {
@@ -24,15 +22,15 @@ export function inTransaction<T>(db: Database.Database, work: () => T): T {
 
 /** The SQL of a turn's writes and of index catch-up (run on the writer thread). */
 export class Writer {
-	readonly #db: Database.Database;
 	readonly #runs: RunTable;
-	readonly #inserts = new Map<number, Database.Statement<unknown[]>>();
-	readonly #conversationInserts = new Map<number, Database.Statement<unknown[]>>();
+	readonly #logInsert: MultiRowInsert;
+	readonly #conversationInsert: MultiRowInsert;
 	readonly #statements;
 
 	constructor(db: Database.Database, runs: RunTable) {
-		this.#db = db;
 		this.#runs = runs;
+		this.#logInsert = new MultiRowInsert(db, 'INSERT INTO log(id, cid, seq, at, msgid, ts, sender, text)', LOG_COLUMNS);
+		this.#conversationInsert = new MultiRowInsert(db, 'INSERT INTO conversations(cid, name)', 2);
 		this.#statements = {
 			addMember: db.prepare<[string, string]>('INSERT OR IGNORE INTO group_members(grp, user) VALUES (?, ?)'),
 			removeMember: db.prepare<[string, string]>('DELETE FROM group_members WHERE grp = ? AND user = ?'),
@@ -56,7 +54,7 @@ export class Writer {
 
 	/** Writes a turn's messages and other changes (inside the caller's transaction); returns the rows changed. */
 	write(log: ReadonlyArray<number | string>, ops: readonly Op[]): number {
-		return this.#logRows(log) + this.#ops(ops);
+		return this.#logInsert.run(log) + this.#ops(ops);
 	}
 
 	/** Writes runs (and, at the end of a catch-up cycle, the new scan start); returns the runs written. */
@@ -76,31 +74,6 @@ export class Writer {
 		}
 
 		return rows;
-	}
-
-	#insert(rows: number): Database.Statement<unknown[]> {
-		let statement = this.#inserts.get(rows);
-		if (statement === undefined) {
-			const values = Array.from({length: rows}, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-			statement = this.#db.prepare(`INSERT INTO log(id, cid, seq, at, msgid, ts, sender, text) VALUES ${values}`);
-			this.#inserts.set(rows, statement);
-		}
-
-		return statement;
-	}
-
-	#logRows(log: ReadonlyArray<number | string>): number {
-		const chunk = rowsPerInsert * LOG_COLUMNS;
-		let start = 0;
-		for (; start + chunk <= log.length; start += chunk) {
-			this.#insert(rowsPerInsert).run(log.slice(start, start + chunk));
-		}
-
-		if (start < log.length) {
-			this.#insert((log.length - start) / LOG_COLUMNS).run(start === 0 ? [...log] : log.slice(start));
-		}
-
-		return log.length / LOG_COLUMNS;
 	}
 
 	#ops(ops: readonly Op[]): number {
@@ -176,25 +149,8 @@ export class Writer {
 			return 0;
 		}
 
-		const chunk = rowsPerInsert * 2;
-		for (let start = 0; start < values.length; start += chunk) {
-			const part = values.slice(start, start + chunk);
-			this.#conversationInsert(part.length / 2).run(part);
-		}
-
-		const rows = values.length / 2;
+		const rows = this.#conversationInsert.run(values);
 		values.length = 0;
 		return rows;
-	}
-
-	#conversationInsert(rows: number): Database.Statement<unknown[]> {
-		let statement = this.#conversationInserts.get(rows);
-		if (statement === undefined) {
-			const values = Array.from({length: rows}, () => '(?, ?)').join(', ');
-			statement = this.#db.prepare(`INSERT INTO conversations(cid, name) VALUES ${values}`);
-			this.#conversationInserts.set(rows, statement);
-		}
-
-		return statement;
 	}
 }
