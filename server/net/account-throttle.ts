@@ -70,8 +70,8 @@ export class AccountThrottle {
 
 		const now = this.#now();
 		this.#prune(entry, now);
-		const failures = entry.failures ?? [];
-		return failures.length < maxFailures ? 0 : Math.max(1, Math.ceil(failures[0]! + windowMs - now));
+		const {failures} = entry;
+		return failures === undefined || failures.length < maxFailures ? 0 : Math.max(1, Math.ceil(failures[0]! + windowMs - now));
 	}
 
 	fail(account: string, address: string): void {

@@ -36,8 +36,8 @@ function sendPrivate(context: CoreContext, session: SessionSink, command: {to: s
 		return Promise.resolve(failure(sent, 'unknown_user', `no user named ${command.to}`));
 	}
 
-	const fields = {msgid: context.msgids.next(), ts: context.timestamp(), from: session.user, to: command.to, text: command.text};
-	const draft: MessageDraft = sent === 'me' ? {type: 'msg', ...fields, action: true} : {type: 'msg', ...fields};
+	const plain = {type: 'msg', ...stamp(context, session), to: command.to, text: command.text} as const;
+	const draft: MessageDraft = sent === 'me' ? {...plain, action: true} : plain;
 	const conversation = dmConversationId(session.user, command.to);
 	const replyTo = sent === 'me' ? 'me' : 'msg';
 	if (!self && !router.isOnline(command.to)) {
