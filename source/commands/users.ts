@@ -1,3 +1,5 @@
+import {existsSync} from 'node:fs';
+import path from 'node:path';
 import process from 'node:process';
 import type {ReadStream} from 'node:tty';
 import meow from 'meow';
@@ -13,6 +15,8 @@ import {
 	withUsersFileLock,
 	writeUsersFile,
 } from '../../server/auth/users-file.js';
+import {lockOwner} from '../../server/store/sqlite/lock.js';
+import {SqliteStore} from '../../server/store/sqlite-store.js';
 import {nameProblem, normalizeName} from '../protocol/index.js';
 import {PromptAbortedError, promptMasked} from './password-prompt.js';
 
@@ -25,9 +29,9 @@ const maximumStdinBytes = 64 * 1024;
 
 const help = `
 	Usage
-	  $ natter users add NAME [--users FILE] [--cost N]
-	  $ natter users passwd NAME [--users FILE] [--cost N]
-	  $ natter users remove NAME [--users FILE]
+	  $ natter users add NAME [--users FILE] [--data FILE] [--cost N]
+	  $ natter users passwd NAME [--users FILE] [--data FILE] [--cost N]
+	  $ natter users remove NAME [--users FILE] [--data FILE]
 	  $ natter users list [--users FILE]
 
 	Manages the users file of a natter server: one "name:<bcrypt hash>" per line,
@@ -35,6 +39,10 @@ const help = `
 	A running "natter serve" picks up changes when it gets SIGHUP: a removed user's
 	sessions are ended and what the name held is dropped; a user whose password
 	changed has every session ended (they log in again with the new one).
+	When the server that uses --data is running, every change sends it SIGHUP.
+	When it is not, "remove" drops what the name held (memberships, DMs, read
+	markers, waiting messages) from --data itself, so a later account of the same
+	name inherits nothing; it does so even for a name already gone from the file.
 
 	Commands
 	  add NAME      add a user, or set a new password for one; creates the file if missing
@@ -44,6 +52,8 @@ const help = `
 
 	Options
 	  --users FILE  the users file (default ./users.txt, or $NATTER_USERS)
+	  --data FILE   the server's data file (default natter.db beside the users file,
+	                or $NATTER_DATA), as for natter serve
 	  --cost N      bcrypt cost for add, ${minimumCost} to ${maximumCost} (default ${defaultCost});
 	                each step doubles the time one login takes
 	  --help        show this help
@@ -65,6 +75,8 @@ class FailureError extends Error {}
 
 type Options = {
 	readonly usersFile: string;
+	/** The SQLite data file of the server using the users file (`:memory:`: none). */
+	readonly dataFile: string;
 	readonly cost: number;
 };
 
@@ -141,6 +153,60 @@ function reloadHint(file: string): void {
 	say(`A running natter serve using ${file} picks this up on SIGHUP (kill -HUP <pid>).`);
 }
 
+/** The running server that uses the data file, told to re-read the users file; false when none runs. */
+function reloadServer(options: Options): boolean {
+	const pid = options.dataFile === ':memory:' ? undefined : lockOwner(options.dataFile);
+	if (pid === undefined) {
+		return false;
+	}
+
+	try {
+		process.kill(pid, 'SIGHUP');
+	} catch (error) {
+		say(`warning: could not signal natter serve (pid ${pid}): ${(error as Error).message}`);
+		return false;
+	}
+
+	say(`Told natter serve (pid ${pid}, using ${options.dataFile}) to re-read ${options.usersFile} (SIGHUP).`);
+	return true;
+}
+
+async function holdsAnything(store: SqliteStore, name: string): Promise<boolean> {
+	const [groups, partners, markers, waiting] = await Promise.all([store.groupsOf(name), store.dmPartners(name, 1), store.readMarkers(name), store.undeliveredCount(name)]);
+	return groups.length > 0 || partners.length > 0 || markers.size > 0 || waiting > 0;
+}
+
+/**
+With no server running: forgets what `name` held in the data file (as the server's reload would).
+False when there is no data file, or (`onlyIfHeld`) when the name held nothing there.
+*/
+async function dropFromStore(name: string, options: Options, onlyIfHeld = false): Promise<boolean> {
+	if (options.dataFile === ':memory:' || !existsSync(options.dataFile)) {
+		return false;
+	}
+
+	let store: SqliteStore;
+	try {
+		// No retention limits: this run must not prune what the server keeps under its own settings.
+		store = await SqliteStore.open({file: options.dataFile, historyMax: 0, historyDays: 0});
+	} catch (error) {
+		throw new FailureError(`could not drop what ${name} held: ${(error as Error).message}`);
+	}
+
+	try {
+		if (onlyIfHeld && !await holdsAnything(store, name)) {
+			return false;
+		}
+
+		await store.forgetUser(name);
+	} finally {
+		await store.close();
+	}
+
+	say(`Dropped what ${name} held in ${options.dataFile} (memberships, DMs, read markers, waiting messages).`);
+	return true;
+}
+
 function waitingFor(lock: string): void {
 	say(`Waiting for ${lock} (another natter users run is changing the file)…`);
 }
@@ -186,7 +252,9 @@ async function add(name: string, options: Options, mustExist = false): Promise<v
 	}, {onWait: waitingFor});
 	say(existed ? `Set a new password for ${name} in ${options.usersFile}.` : `Added ${name} to ${options.usersFile}.`);
 	warnAboutProblems(parseUsersFile(text, options.usersFile));
-	reloadHint(options.usersFile);
+	if (!reloadServer(options)) {
+		reloadHint(options.usersFile);
+	}
 }
 
 async function remove(name: string, options: Options): Promise<void> {
@@ -201,16 +269,28 @@ async function remove(name: string, options: Options): Promise<void> {
 		}
 
 		if (!current.lines.some(line => line.name === name)) {
-			throw new FailureError(`no user "${name}" in ${options.usersFile}`);
+			return undefined;
 		}
 
 		const changed = formatUsersFile(withoutUser(current.lines, name), current.eol);
 		await writeUsersFile(options.usersFile, changed);
 		return changed;
 	}, {onWait: waitingFor});
+	if (text === undefined) {
+		// Taken out of the file by hand while the server was stopped: what the name held may still be stored.
+		if (lockOwner(options.dataFile) === undefined && await dropFromStore(name, options, true)) {
+			say(`(${name} was not in ${options.usersFile}.)`);
+			return;
+		}
+
+		throw new FailureError(`no user "${name}" in ${options.usersFile}`);
+	}
+
 	say(`Removed ${name} from ${options.usersFile}.`);
 	warnAboutProblems(parseUsersFile(text, options.usersFile));
-	reloadHint(options.usersFile);
+	if (!reloadServer(options) && !await dropFromStore(name, options)) {
+		reloadHint(options.usersFile);
+	}
 }
 
 /** Every named user, one per line on stdout; a line the server would refuse makes the exit code 1. */
@@ -242,6 +322,7 @@ function parseArguments(argv: string[]): {help: true} | {help: false; action: st
 			allowUnknownFlags: false,
 			flags: {
 				users: {type: 'string', default: process.env['NATTER_USERS'] || './users.txt'},
+				data: {type: 'string'},
 				cost: {type: 'number', default: defaultCost},
 				help: {type: 'boolean', shortFlag: 'h', default: false},
 			},
@@ -268,6 +349,7 @@ function parseArguments(argv: string[]): {help: true} | {help: false; action: st
 	}
 
 	const {cost, users} = cli.flags;
+	const data = cli.flags.data ?? (process.env['NATTER_DATA'] || undefined);
 	if (!Number.isInteger(cost) || cost < minimumCost || cost > maximumCost) {
 		throw new UsageError(`--cost must be a whole number from ${minimumCost} to ${maximumCost}`);
 	}
@@ -276,7 +358,11 @@ function parseArguments(argv: string[]): {help: true} | {help: false; action: st
 		throw new UsageError('--users needs a file name');
 	}
 
-	return {help: false, action, name, options: {usersFile: users, cost}};
+	if (data?.trim() === '') {
+		throw new UsageError('--data needs a file name');
+	}
+
+	return {help: false, action, name, options: {usersFile: users, dataFile: data ?? path.join(path.dirname(users), 'natter.db'), cost}};
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -7,7 +7,10 @@ import bcrypt from 'bcryptjs';
 import {afterEach, beforeAll, beforeEach, describe, expect, test} from 'vitest';
 import {Authenticator} from '../../server/auth/authenticator.js';
 import {formatUsersFile, readUsersFile, UsersFileError, withUser, withUsersFileLock, writeUsersFile} from '../../server/auth/users-file.js';
+import {jsonCommand, LineSocket, loginJson} from '../helpers/line-socket.js';
 import {cliPath, runCli, type CliResult} from '../helpers/run-cli.js';
+import {killServes, spawnServe, type ServeProcess} from '../helpers/serve-process.js';
+import {usersFileText} from '../helpers/test-server.js';
 
 type Result = CliResult;
 
@@ -222,7 +225,7 @@ describe('natter users usage', () => {
 		for (const args of [['users', '--help'], ['users', 'add', '--help'], ['users', '-h']]) {
 			const result = await natter(args);
 			expect(result.code).toBe(0);
-			expect(result.stdout).toContain('natter users add NAME [--users FILE] [--cost N]');
+			expect(result.stdout).toContain('natter users add NAME [--users FILE] [--data FILE] [--cost N]');
 			expect(result.stdout).toContain('either one line, or two lines that must match');
 		}
 	});
@@ -313,5 +316,117 @@ describe.skipIf(!hasScript)('natter users add on a terminal', () => {
 		expect(code).toBe(130);
 		expect(screen).toContain('aborted; nothing changed');
 		expect(existsSync(usersFile)).toBe(false);
+	});
+});
+
+describe('natter users and the server\'s data file', () => {
+	const serves: ServeProcess[] = [];
+	const sockets: LineSocket[] = [];
+	afterEach(async () => {
+		for (const socket of sockets.splice(0)) {
+			socket.close();
+		}
+
+		await killServes(serves);
+	});
+
+	async function serve(): Promise<{server: ServeProcess; port: number}> {
+		const server = spawnServe(['--port', '0', '--users', usersFile]);
+		serves.push(server);
+		const {port} = await server.listening;
+		return {server, port};
+	}
+
+	async function login(port: number, user: string, password: string): Promise<LineSocket> {
+		const socket = await loginJson(port, user, password);
+		sockets.push(socket);
+		return socket;
+	}
+
+	/** alice makes #secret with carol in it, leaves dave (offline) a DM; carol writes alice a DM and marks #secret read. */
+	async function chat(port: number): Promise<void> {
+		const alice = await login(port, 'alice', 'wonderland');
+		const carol = await login(port, 'carol', 'christmas');
+		expect(await jsonCommand(alice, '/create_group secret')).toMatchObject({type: 'ok'});
+		expect(await jsonCommand(carol, '/join_group secret')).toMatchObject({type: 'ok'});
+		expect(await jsonCommand(alice, '/group_msg secret the plan')).toMatchObject({type: 'ok'});
+		expect(await jsonCommand(alice, '/msg dave only for you')).toMatchObject({type: 'ok', stored: true});
+		expect(await jsonCommand(carol, '/msg alice between us')).toMatchObject({type: 'ok'});
+		expect(await jsonCommand(carol, '/read #secret')).toMatchObject({type: 'ok'});
+	}
+
+	/** What a (new) account of `user` finds: its conversations at login, its history with alice, #secret. */
+	async function inheritance(port: number, user: string, password: string): Promise<{conversations: unknown; dm: unknown; group: unknown}> {
+		const socket = await LineSocket.connect(port);
+		sockets.push(socket);
+		socket.sendJson({type: 'hello', protocol: 2, client: 'test'});
+		socket.sendJson({type: 'login', id: 'login', user, password});
+		const loggedIn = await socket.waitForEvent(event => event.type === 'login_ok') as {conversations?: unknown};
+		const dm = await jsonCommand(socket, '/history @alice') as {messages?: unknown};
+		const group = await jsonCommand(socket, '/history #secret');
+		return {conversations: loggedIn.conversations, dm: dm.messages, group: group.type === 'error' ? group.code : 'readable'};
+	}
+
+	test('remove with the server stopped drops what the name held, so a new account of that name inherits nothing', async () => {
+		await writeFile(usersFile, usersFileText({alice: 'wonderland', carol: 'christmas', dave: 'davespassword'}));
+		const first = await serve();
+		await chat(first.port);
+		first.server.child.kill('SIGTERM');
+		await first.server.exited;
+
+		for (const user of ['dave', 'carol']) {
+			const removed = await natter(['users', 'remove', user, '--users', usersFile]);
+			expect(removed.code).toBe(0);
+			expect(removed.stderr).toContain(`Dropped what ${user} held in ${path.join(directory, 'natter.db')}`);
+		}
+
+		const second = await serve();
+		for (const [user, password] of [['dave', 'new dave'], ['carol', 'new carol']] as const) {
+			const added = await natter(['users', 'add', user, '--users', usersFile, '--cost', '10'], {input: `${password}\n`});
+			expect(added.code).toBe(0);
+			expect(added.stderr).toContain(`Told natter serve (pid ${second.server.child.pid}, using ${path.join(directory, 'natter.db')}) to re-read`);
+		}
+
+		await second.server.waitForStderr(line => /reload users=3 removed=0/.test(line));
+		const dave = await inheritance(second.port, 'dave', 'new dave');
+		expect(dave).toMatchObject({dm: [], group: 'not_member'});
+		expect(JSON.stringify(dave.conversations)).not.toContain('@alice');
+		const carol = await inheritance(second.port, 'carol', 'new carol');
+		expect(carol).toMatchObject({dm: [], group: 'not_member'});
+		expect(JSON.stringify(carol.conversations)).not.toMatch(/#secret|@alice/);
+		// alice keeps her own side: her group, and her DM with the old dave is gone for her too.
+		const alice = await login(second.port, 'alice', 'wonderland');
+		expect(await jsonCommand(alice, '/members secret')).toMatchObject({type: 'ok', members: [expect.objectContaining({name: 'alice'})]});
+		expect(await jsonCommand(alice, '/history @carol')).toMatchObject({type: 'ok', messages: []});
+	});
+
+	test('remove with the server running tells it to reload: the user\'s sessions end and what the name held goes', async () => {
+		await writeFile(usersFile, usersFileText({alice: 'wonderland', carol: 'christmas', dave: 'davespassword'}));
+		const {server, port} = await serve();
+		await chat(port);
+		const dave = await login(port, 'dave', 'davespassword');
+		const removed = await natter(['users', 'remove', 'dave', '--users', usersFile]);
+		expect(removed.code).toBe(0);
+		expect(removed.stderr).toContain(`Told natter serve (pid ${server.child.pid}`);
+		expect(removed.stderr).not.toContain('Dropped');
+		expect(await dave.waitForEvent(event => event.type === 'bye')).toMatchObject({reason: 'revoked'});
+		await server.waitForStderr(line => /reload users=2 removed=1/.test(line));
+	});
+
+	test('remove drops what a name deleted from the file by hand still held; a name that held nothing is still an error', async () => {
+		await writeFile(usersFile, usersFileText({alice: 'wonderland', carol: 'christmas', dave: 'davespassword'}));
+		const {server, port} = await serve();
+		await chat(port);
+		server.child.kill('SIGKILL');
+		await server.exited;
+		await writeFile(usersFile, usersFileText({alice: 'wonderland', carol: 'christmas'}));
+		const removed = await natter(['users', 'remove', 'dave', '--users', usersFile]);
+		expect(removed).toMatchObject({code: 0});
+		expect(removed.stderr).toContain(`Dropped what dave held in ${path.join(directory, 'natter.db')}`);
+		expect(removed.stderr).toContain(`(dave was not in ${usersFile}.)`);
+		const typo = await natter(['users', 'remove', 'dvae', '--users', usersFile]);
+		expect(typo).toMatchObject({code: 1});
+		expect(typo.stderr).toContain(`no user "dvae" in ${usersFile}`);
+		expect((await natter(['users', 'remove', 'dave', '--users', usersFile])).code).toBe(1);
 	});
 });

@@ -135,3 +135,12 @@ export function lockStore(file: string): () => void {
 		} catch {}
 	};
 }
+
+/**
+The pid of the live process holding `file`'s lock, when the lock proves who it is (it names the
+owner's start time and boot, and they match): a process it is safe to signal. Undefined otherwise.
+*/
+export function lockOwner(file: string): number | undefined {
+	const owner = parseOwner(readOr(`${canonical(file)}.lock`, ''));
+	return owner?.start !== undefined && holds(owner) ? owner.pid : undefined;
+}
