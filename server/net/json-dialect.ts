@@ -1,4 +1,4 @@
-import {parseClientRequest, PROTOCOL_VERSION, type ResumePoints, type ServerEvent} from '../../source/protocol/index.js';
+import {addResumePoints, parseClientRequest, PROTOCOL_VERSION, type ResumePoints, type ServerEvent} from '../../source/protocol/index.js';
 import type {Encoder} from '../core/envelope.js';
 import type {Dialect, DialectHost} from './dialect.js';
 import {lineBytes} from './line-bytes.js';
@@ -14,7 +14,7 @@ export class JsonDialect implements Dialect {
 	readonly encoder = jsonEncoder;
 	readonly #host: DialectHost;
 	#presence = false;
-	/** Resume points from `hello`, used by a `login` that names none. */
+	/** Resume points from every `hello` so far, added up; used by a `login` that names none. */
 	#resume: ResumePoints | undefined;
 
 	constructor(host: DialectHost) {
@@ -58,7 +58,13 @@ export class JsonDialect implements Dialect {
 		switch (request.type) {
 			case 'hello': {
 				this.#presence = request.presence === true;
-				this.#resume = request.resume ?? this.#resume;
+				const resume = request.resume === undefined ? this.#resume : addResumePoints(this.#resume, request.resume);
+				if (typeof resume === 'string') {
+					host.error('bad_request', resume);
+					return;
+				}
+
+				this.#resume = resume;
 				if (request.protocol !== undefined && request.protocol !== PROTOCOL_VERSION) {
 					host.error('unsupported_protocol', `this server speaks protocol ${PROTOCOL_VERSION}, not ${request.protocol}: messages now carry msgid and seq (see docs/protocol.md)`);
 				} else if (!switching) {

@@ -2,6 +2,7 @@ import {EventEmitter} from 'node:events';
 import net from 'node:net';
 import {
 	encodeEvent,
+	helloLines,
 	LineFramer,
 	parseServerEvent,
 	PROTOCOL_VERSION,
@@ -249,8 +250,9 @@ export class ChatConnection extends EventEmitter<Events> {
 					this.user = event.user;
 					cleanup();
 					resolve();
-				} else if (event.type === 'error' && event.id === 'login') {
-					fail(new ConnectError(event.message, event.code));
+				} else if (event.type === 'error' && (event.id === 'login' || event.id === undefined)) {
+					// Without an id, it answers a hello: refused resume points would otherwise go unseen, and the messages with them.
+					fail(new ConnectError(event.id === undefined ? `the server refused the hello: ${event.message}` : event.message, event.code));
 				} else if (event.type === 'bye') {
 					fail(new ConnectError(event.text, event.reason));
 				}
@@ -269,8 +271,11 @@ export class ChatConnection extends EventEmitter<Events> {
 
 			this.on('event', onEvent);
 			this.on('close', onClose);
-			const resume = options.resume && Object.keys(options.resume).length > 0 ? {resume: options.resume} : {};
-			this.#socket.write(encodeEvent({type: 'hello', protocol: PROTOCOL_VERSION, client: options.client ?? 'natter', presence: options.presence ?? true, ...resume}));
+			// Resume points too many for one line go over several hellos; the server adds them up.
+			for (const hello of helloLines({protocol: PROTOCOL_VERSION, client: options.client ?? 'natter', presence: options.presence ?? true}, options.resume)) {
+				this.#socket.write(hello);
+			}
+
 			this.#socket.write(encodeEvent({type: 'login', id: 'login', user: options.user, password: options.password}));
 		});
 	}

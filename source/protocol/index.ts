@@ -5,3 +5,4 @@ export * from './framing.js';
 export * from './limits.js';
 export * from './names.js';
 export * from './sanitize.js';
+export * from './resume.js';

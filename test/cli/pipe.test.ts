@@ -365,6 +365,35 @@ describe('natter pipe --cursor: a script resumes where its last run stopped', ()
 		}
 	});
 
+	test('a cursor too big for one line still resumes, over several hellos', async () => {
+		const server = await serverFor();
+		const dir = await mkdtemp(path.join(tmpdir(), 'natter-cursor-'));
+		const cursor = path.join(dir, 'alice.cursor');
+		const bob = await ChatConnection.open({host: server.host, port: server.port, user: 'bob', password: testUsers.bob});
+		try {
+			await bob.request('/create_group dev');
+			const alice = await ChatConnection.open({host: server.host, port: server.port, user: 'alice', password: testUsers.alice});
+			await alice.request('/join_group dev');
+			await alice.close();
+			const one = await bob.request('/group_msg dev one') as {message: {seq: number}};
+			await bob.request('/group_msg dev two');
+			await bob.request('/group_msg dev three');
+			// Groups alice was in once (gone now): 400 long names, about 16 KB of resume points.
+			const gone = Object.fromEntries(Array.from({length: 400}, (_, index) => [`#groupname-quite-long-abcd-${String(index).padStart(3, '0')}`, 123_456]));
+			await writeFile(cursor, JSON.stringify({...gone, '#dev': one.message.seq}));
+			const resuming = pipeAs(server, 'alice', ['--cursor', cursor]);
+			const resumed = await resuming.waitFor(event => event.type === 'resumed', 'the end of the resume');
+			expect(resumed).toMatchObject({messages: 2});
+			expect(texts(resuming.events)).toEqual(['two', 'three']);
+			resuming.end();
+			expect((await resuming.exit).code).toBe(0);
+
+		} finally {
+			await bob.close();
+			await rm(dir, {recursive: true, force: true});
+		}
+	});
+
 	test('a cursor file that is not a cursor: exit 2, saying what is wrong, before connecting', async () => {
 		const dir = await mkdtemp(path.join(tmpdir(), 'natter-cursor-'));
 		try {
