@@ -77,6 +77,8 @@ export type ChatStore = {
 	history(conversation: ConversationId, query: HistoryQuery): Promise<HistoryPage>;
 	/** The newest seq given in the conversation (0: none); kept even when its messages are pruned or its group is gone. */
 	lastSeq(conversation: ConversationId): Promise<number>;
+	/** The seq of the oldest message of the conversation still kept (not pruned, not gone with its group); undefined when none is. */
+	firstKeptSeq(conversation: ConversationId): Promise<number | undefined>;
 	/** The DM conversations `user` is part of, most recently active first, at most `limit`. */
 	dmPartners(user: string, limit: number): Promise<readonly DmPartner[]>;
 

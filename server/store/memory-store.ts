@@ -92,6 +92,10 @@ export class MemoryStore implements ChatStore {
 		return this.#closed ? closed() : this.#state.lastSeq(conversation);
 	}
 
+	async firstKeptSeq(conversation: ConversationId): Promise<number | undefined> {
+		return this.#closed ? closed() : this.#state.firstKeptSeq(conversation);
+	}
+
 	async dmPartners(user: string, limit: number): Promise<readonly DmPartner[]> {
 		return this.#closed ? closed() : this.#state.dmPartners(user, limit);
 	}

@@ -362,6 +362,11 @@ export class RedisStore implements ChatStore {
 		return Number(await this.#call<string | null>(['HGET', redisKeys.seq(conversation), 'seq']) ?? 0);
 	}
 
+	async firstKeptSeq(conversation: ConversationId): Promise<number | undefined> {
+		const [entry] = await this.#call<StreamEntries>(['XRANGE', redisKeys.log(conversation), '-', '+', 'COUNT', '1']);
+		return entry === undefined ? undefined : Number.parseInt(entry[0], 10);
+	}
+
 	async dmPartners(user: string, limit: number): Promise<readonly DmPartner[]> {
 		const conversations = await this.#call<string[]>(['ZREVRANGE', redisKeys.userDms(user), '0', String(Math.max(0, limit - 1))]);
 		const lastSeqs = await Promise.all(conversations.map(async conversation => this.lastSeq(conversation)));

@@ -291,6 +291,11 @@ export class SqliteStore implements ChatStore {
 		return this.#state.lastSeq(conversation);
 	}
 
+	async firstKeptSeq(conversation: ConversationId): Promise<number | undefined> {
+		this.#usable();
+		return this.#state.firstKeptSeq(conversation);
+	}
+
 	async dmPartners(user: string, limit: number): Promise<readonly DmPartner[]> {
 		this.#usable();
 		return this.#state.dmPartners(user, limit);

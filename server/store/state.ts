@@ -424,6 +424,12 @@ export class ChatState {
 		return this.conversations.get(name)?.lastSeq ?? 0;
 	}
 
+	firstKeptSeq(name: ConversationId): number | undefined {
+		const conversation = this.conversations.get(name);
+		const first = conversation === undefined ? 1 : this.visibleFloor(conversation) + 1;
+		return conversation === undefined || first > conversation.lastSeq ? undefined : first;
+	}
+
 	/** Moves the marker forward (clamped to the last seq); `changed` when it moved. */
 	markRead(user: string, name: ConversationId, seq: number): {readonly value: number; readonly changed: boolean} {
 		const mine = this.markers.get(user);

@@ -46,6 +46,24 @@ describe.each(topologies(oneNode, twoNodes, threeNodes))('history and read marke
 			expect(await bob2.waitForEvent(event => event.type === 'read')).toEqual({type: 'read', conversation: '#dev', seq: 6});
 		});
 
+		it('counts as unread only messages still there to read: not those gone with an earlier group of the name', async () => {
+			const carol = await login('carol');
+			await command(carol, '/create_group zz');
+			for (let index = 1; index <= 5; index++) {
+				// eslint-disable-next-line no-await-in-loop
+				await command(carol, `/group_msg zz old ${index}`);
+			}
+
+			expect(await command(carol, '/leave_group zz')).toMatchObject({type: 'ok'});
+			await command(carol, '/create_group zz');
+			await command(carol, '/group_msg zz new');
+			const dave = await login('dave');
+			await command(dave, '/join_group zz');
+			const again = await login('dave');
+			expect(again.loginOk).toMatchObject({conversations: [{conversation: '#zz', last_seq: 6, read_seq: 0, unread: 1}, {conversation: '*'}]});
+			expect(await command(again, '/history #zz')).toMatchObject({messages: [{seq: 6, text: 'new'}]});
+		});
+
 		it('refuses markers for conversations the user cannot read', async () => {
 			const alice = await login('alice');
 			const carol = await login('carol');

@@ -21,7 +21,8 @@ function applySummaries(draft: Draft, summaries: readonly ConversationSummary[])
 		const work = draft.work(key);
 		work.lastSeq = Math.max(work.lastSeq, summary.last_seq);
 		work.markedSeq = summary.read_seq;
-		work.readSeq = Math.max(work.readSeq, summary.read_seq);
+		// Messages the server no longer keeps (pruned, or gone with an earlier group of the name) are not unread: `unread` counts only kept ones.
+		work.readSeq = Math.max(work.readSeq, summary.read_seq, summary.last_seq - summary.unread);
 	}
 
 	// The open conversation has messages the user has not seen (sent while away): the line goes above them.

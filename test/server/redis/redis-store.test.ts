@@ -56,6 +56,7 @@ describe.skipIf(!redisServerAvailable)('ChatStore contract: RedisStore', () => {
 		expect(kept.messages.length).toBeGreaterThanOrEqual(10);
 		expect(kept.messages.length).toBeLessThan(300);
 		expect(kept.messages.at(-1)).toMatchObject({seq: 300, text: 'm300'});
+		expect(await chat.firstKeptSeq('#g')).toBe(kept.messages[0]!.seq);
 	});
 
 	it('rejects every call after close, and when Redis is unreachable', async () => {

@@ -118,16 +118,20 @@ export function chatStoreContract(store: () => Promise<ChatStore>): void {
 
 	it('drops a group with its last member, and a new group of that name goes on numbering', async () => {
 		const chat = await store();
+		expect(await chat.firstKeptSeq('#g')).toBeUndefined();
 		await chat.createGroup('g', 'alice');
 		await fill(chat, 5);
+		expect(await chat.firstKeptSeq('#g')).toBe(1);
 		expect(await chat.removeMember('g', 'alice')).toBe('removed_group');
 		expect(await chat.members('g')).toBeUndefined();
 		expect(await chat.groups()).toEqual([]);
 		expect(await chat.lastSeq('#g')).toBe(5);
+		expect(await chat.firstKeptSeq('#g')).toBeUndefined();
 		expect(await chat.history('#g', {limit: 10})).toEqual({messages: [], more: false});
 		await chat.createGroup('g', 'bob');
 		const next = await chat.append('#g', groupMsg('g', 'bob', 'again'));
 		expect(next.ok && next.message.seq).toBe(6);
+		expect(await chat.firstKeptSeq('#g')).toBe(6);
 		expect(await chat.history('#g', {limit: 10})).toEqual({messages: [next.ok && next.message], more: false});
 		expect(await chat.history('#g', {before: 6, limit: 10})).toEqual({messages: [], more: false});
 	});

@@ -44,6 +44,7 @@ describe.each(kinds)('ChatStore contract: %s', (_name, make) => {
 		expect(page.more).toBe(false);
 		expect(await chat.history('#g', {before: 17, limit: 5})).toEqual({messages: [expect.objectContaining({seq: 16})], more: false});
 		expect((await chat.history('#g', {after: 3, limit: 2})).messages.map(message => message.seq)).toEqual([16, 17]);
+		expect(await chat.firstKeptSeq('#g')).toBe(16);
 		await chat.prune();
 		expect((await chat.history('#g', {limit: 100})).messages).toHaveLength(10);
 		const next = await chat.append('#g', groupMsg('g', 'alice'));
@@ -64,8 +65,10 @@ describe.each(kinds)('ChatStore contract: %s', (_name, make) => {
 		expect(page.messages.map(message => message.text)).toEqual(['m1', 'm2', 'm3']);
 		expect(page.messages.map(message => message.seq)).toEqual([6, 7, 8]);
 		expect(page.more).toBe(false);
+		expect(await chat.firstKeptSeq('#g')).toBe(6);
 		expect(await chat.history(ab, {limit: 10})).toEqual({messages: [], more: false});
 		expect(await chat.lastSeq(ab)).toBe(1);
+		expect(await chat.firstKeptSeq(ab)).toBeUndefined();
 		const next = await chat.append(ab, dm('bob', 'alice'));
 		expect(next.ok && next.message.seq).toBe(2);
 	});

@@ -260,6 +260,12 @@ describe('chat reducer: protocol 2 history, order and read markers', () => {
 		expect(state.requests.map(request => request.line)).toEqual(['/history * 100']);
 	});
 
+	test('messages the server no longer keeps do not count as unread: the count is the summary\'s', () => {
+		// #zz: 6 seqs given, never read, but the first five went with an earlier group of the name.
+		const state = run(fresh(), events(loginOk(summary('*', 0, 0), {conversation: '#zz', last_seq: 6, read_seq: 0, unread: 1})));
+		expect(state.conversations['#zz']).toMatchObject({unread: 1, lastSeq: 6, readSeq: 5, markedSeq: 0});
+	});
+
 	test('opening a conversation not loaded fetches its newest page; PageUp to the top fetches the page before, until there is no more', () => {
 		let state = run(loggedIn(summary('#dev', 250, 250)), {type: 'select', key: '#dev'});
 		expect(state.requests.map(request => request.line)).toEqual(['/history #dev 100']);
