@@ -46,6 +46,9 @@ export function conversationOf(target: string): ConversationName | undefined {
 
 export class HistoryFailure extends Error {}
 
+/** A msgid reference that names no message of the conversation. */
+class UnknownReference extends Error {}
+
 /**
 CHATHISTORY (IRCv3 draft/chathistory) over natter's `/history`: LATEST, BEFORE, AFTER, BETWEEN and
 AROUND, with `msgid=` or `timestamp=` references. natter pages by seq; a reference is turned into
@@ -91,14 +94,23 @@ export class ChatHistoryQuery {
 		return low;
 	}
 
-	/** The first seq at (`inclusive`) or past the reference. */
+	/** The first seq at (`inclusive`) or past the reference. A msgid must name a message of this conversation that is still kept. */
 	async seqOf(reference: Reference, inclusive: boolean): Promise<number> {
 		if (reference.kind === 'none') {
 			return inclusive ? 1 : await this.lastSeq() + 1;
 		}
 
-		const key = (message: ChatMessage) => (reference.kind === 'msgid' ? message.msgid : message.ts);
-		return this.firstWhere(message => (inclusive ? key(message) >= reference.value : key(message) > reference.value));
+		if (reference.kind === 'msgid') {
+			const seq = await this.firstWhere(message => message.msgid >= reference.value);
+			const found = (await this.page({before: seq + 1, limit: 1})).at(-1);
+			if (found?.seq !== seq || found.msgid !== reference.value) {
+				throw new UnknownReference(`no message msgid=${reference.value} in this conversation (or no longer kept)`);
+			}
+
+			return inclusive ? seq : seq + 1;
+		}
+
+		return this.firstWhere(message => (inclusive ? message.ts >= reference.value : message.ts > reference.value));
 	}
 }
 
@@ -180,6 +192,10 @@ export async function chathistoryReply(host: QueryHost, params: readonly string[
 	} catch (error) {
 		if (error instanceof HistoryFailure) {
 			return fail('INVALID_TARGET', [subcommand, target], error.message);
+		}
+
+		if (error instanceof UnknownReference) {
+			return fail('INVALID_PARAMS', [subcommand, target], error.message);
 		}
 
 		throw error;

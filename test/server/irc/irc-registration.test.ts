@@ -299,6 +299,18 @@ describe('IRC commands, numerics line by line', () => {
 		expect(await bob.next()).toMatch(/ PRIVMSG #dev :one$/);
 		expect(await bob.next()).toMatch(/ PRIVMSG #dev :two$/);
 		expect(await bob.next()).toBe(':irc.natter BATCH -h2');
+		bob.send(`CHATHISTORY AFTER #dev msgid=${msgid} 10`);
+		expect(await bob.next()).toBe(':irc.natter BATCH +h3 chathistory #dev');
+		expect(await bob.next()).toBe(':irc.natter BATCH -h3');
+		// A msgid that is no message of #dev: one made up, or one of a DM.
+		const dm = await jsonCommand(alice, '/msg bob psst') as {message: {msgid: string}};
+		await bob.waitFor(line => line.endsWith('PRIVMSG bob :psst'));
+		for (const reference of ['bogus', dm.message.msgid, '00000000000000000000000000']) {
+			bob.send(`CHATHISTORY BEFORE #dev msgid=${reference} 10`);
+			// eslint-disable-next-line no-await-in-loop
+			expect(await bob.next()).toBe(`:irc.natter FAIL CHATHISTORY INVALID_PARAMS BEFORE #dev :no message msgid=${reference} in this conversation (or no longer kept)`);
+		}
+
 		bob.send('CHATHISTORY LATEST #secret * 10');
 		expect(await bob.next()).toMatch(/^:irc\.natter FAIL CHATHISTORY INVALID_TARGET LATEST #secret :/);
 	});
