@@ -6,12 +6,36 @@ function pad(value: number): string {
 
 let lastTs = '';
 let lastStamp = '';
+/** The local day the last stamp was made on (`YYYY-MM-DD`), and when that day starts and ends. */
+let today = '';
+let todayStarts = 0;
+let todayEnds = 0;
 
-/** `[12:00:01]` in the server's local time, as text mode shows it (messages of one millisecond share their `ts`, so the last one is kept). */
-export function clockStamp(ts: string): string {
+function dayOf(date: Date): string {
+	return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/**
+`[12:00:01]` in the server's local time, as text mode shows it; a message from another day (history,
+a resume, a DM that waited) also gets its date: `[2026-01-02 10:00:00]`. Messages of one
+millisecond share their `ts`, so the last stamp is kept.
+*/
+export function clockStamp(ts: string, now = Date.now()): string {
+	if (now >= todayEnds || now < todayStarts) {
+		const midnight = new Date(now);
+		today = dayOf(midnight);
+		midnight.setHours(0, 0, 0, 0);
+		todayStarts = midnight.getTime();
+		midnight.setHours(24, 0, 0, 0);
+		todayEnds = midnight.getTime();
+		lastTs = '';
+	}
+
 	if (ts !== lastTs) {
 		const date = new Date(ts);
-		lastStamp = `[${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}]`;
+		const time = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+		const day = dayOf(date);
+		lastStamp = day === today ? `[${time}]` : `[${day} ${time}]`;
 		lastTs = ts;
 	}
 

@@ -13,12 +13,23 @@ export function nameColor(name: string, colors: readonly string[] = palette): st
 	return colors[(hash >>> 0) % colors.length]!;
 }
 
-/** `HH:MM` in local time from the server's ISO timestamp. */
-export function formatTime(ts: string): string {
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+`HH:MM` in local time from the server's ISO timestamp; a message from another day also shows its
+date (`Jan 2 10:00`, with the year when it is not this one: `2025-01-02 10:00`), so history from
+earlier days does not pass for today's.
+*/
+export function formatTime(ts: string, now: Date = new Date()): string {
 	const date = new Date(ts);
 	if (Number.isNaN(date.getTime())) {
 		return '--:--';
 	}
 
-	return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+	const time = `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+	if (date.getFullYear() !== now.getFullYear()) {
+		return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')} ${time}`;
+	}
+
+	return date.getMonth() === now.getMonth() && date.getDate() === now.getDate() ? time : `${months[date.getMonth()]!} ${date.getDate()} ${time}`;
 }

@@ -18,7 +18,8 @@ afterEach(() => {
 	});
 });
 
-const ts = '2026-11-25T12:00:00.000Z';
+// Noon today, local time: shown as 12:00 (a message from another day shows its date too).
+const ts = new Date(new Date().setHours(12, 0, 0, 0)).toISOString();
 let key = 1;
 const message = (from: string, text: string, extra: Partial<MessageLine> = {}): Line => ({kind: 'message', key: key++, msgid: `m${key}`, seq: key, epoch: 0, ts, from, text, mine: false, mention: false, action: false, ...extra});
 function Panel({conversation, width, height}: {readonly conversation: Conversation; readonly width: number; readonly height: number}) {
