@@ -15,15 +15,23 @@ export type MessageDraft =
 export type AppendOptions = {
 	/**
 	A DM to a registered user with no session: also remember it as undelivered to this user,
-	unless they already have `mailboxCap` undelivered messages (then nothing is stored).
+	unless they already have `mailboxCap` undelivered messages, or `senderShare` of this
+	conversation's (from this sender) already wait (then nothing is stored).
 	*/
 	readonly undeliveredTo?: string;
 	readonly mailboxCap?: number;
+	readonly senderShare?: number;
 };
 
 export type AppendResult =
 	| {readonly ok: true; readonly message: ChatMessage}
-	| {readonly ok: false; readonly reason: 'mailbox_full'};
+	/** `sender_share_full`: the mailbox has room, but not for more from this sender. */
+	| {readonly ok: false; readonly reason: 'mailbox_full' | 'sender_share_full'};
+
+/** How many of an offline user's waiting DMs may come from one sender: a tenth of the mailbox, so no one sender fills it for everyone else. */
+export function mailboxShare(mailboxCap: number): number {
+	return Math.max(1, Math.ceil(mailboxCap / 10));
+}
 
 export type HistoryQuery = {
 	/** Only messages with seq < before. */

@@ -302,6 +302,16 @@ export class RedisStore implements ChatStore {
 			if (waiting >= options.mailboxCap) {
 				return {ok: false, reason: 'mailbox_full'};
 			}
+
+			const share = options.senderShare;
+			if (share !== undefined && waiting >= share) {
+				// Entries are `msgid \n conversation \n message`: the DM pair names the sender.
+				const entries = await this.#call<string[]>(['LRANGE', redisKeys.mailbox(waitingFor), '0', '-1']);
+				const mine = entries.filter(entry => entry.split('\n', 2)[1] === conversation).length;
+				if (mine >= share) {
+					return {ok: false, reason: 'sender_share_full'};
+				}
+			}
 		}
 
 		const members = draft.type === 'group_msg' ? this.#members.get(draft.group) : undefined;

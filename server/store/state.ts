@@ -129,6 +129,18 @@ function stampPlain(draft: MessageDraft, seq: number): ChatMessage {
 
 const emptySet: ReadonlySet<string> = new Set();
 
+/** How many of a mailbox's messages belong to `conversation` (a DM pair: one sender). */
+function waitingFrom(mailbox: readonly ChatMessage[], conversation: ConversationId): number {
+	let count = 0;
+	for (const message of mailbox) {
+		if (conversationIdOf(message) === conversation) {
+			count++;
+		}
+	}
+
+	return count;
+}
+
 /**
 Everything a store keeps, in memory, with the semantics of `ChatStore` but synchronous. The memory
 store is this plus resolved promises; the SQLite store uses it as its cache and writes through.
@@ -321,6 +333,11 @@ export class ChatState {
 			const cap = options?.mailboxCap;
 			if (cap !== undefined && (mailbox?.length ?? 0) >= cap) {
 				return {ok: false, reason: 'mailbox_full'};
+			}
+
+			const share = options?.senderShare;
+			if (share !== undefined && mailbox !== undefined && mailbox.length >= share && waitingFrom(mailbox, name) >= share) {
+				return {ok: false, reason: 'sender_share_full'};
 			}
 
 			if (mailbox === undefined) {

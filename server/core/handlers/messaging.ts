@@ -1,7 +1,7 @@
 import {parseConversation, type ChatMessage} from '../../../source/protocol/index.js';
 import {failure, plural, type CoreContext, type Handler, type Reply} from '../context.js';
 import type {SessionSink} from '../session.js';
-import {BROADCAST_ID, dmConversationId, groupConversationId, type ConversationId, type MessageDraft} from '../store.js';
+import {BROADCAST_ID, dmConversationId, groupConversationId, mailboxShare, type ConversationId, type MessageDraft} from '../store.js';
 
 function stamp(context: CoreContext, session: SessionSink): {msgid: string; ts: string; from: string} {
 	return {msgid: context.msgids.next(), ts: context.timestamp(), from: session.user};
@@ -41,11 +41,15 @@ function sendPrivate(context: CoreContext, session: SessionSink, command: {to: s
 	const conversation = dmConversationId(session.user, command.to);
 	const replyTo = sent === 'me' ? 'me' : 'msg';
 	if (!self && !router.isOnline(command.to)) {
-		const storing = store.append(conversation, draft, {undeliveredTo: command.to, mailboxCap: context.limits.mailboxCap});
+		const {mailboxCap} = context.limits;
+		const share = mailboxShare(mailboxCap);
+		const storing = store.append(conversation, draft, {undeliveredTo: command.to, mailboxCap, senderShare: share});
 		applied();
 		return storing.then(result => {
 			if (!result.ok) {
-				return failure(sent, 'mailbox_full', `${command.to} is offline and already has ${context.limits.mailboxCap} messages waiting; try again when they are back`);
+				return failure(sent, 'mailbox_full', result.reason === 'mailbox_full'
+					? `${command.to} is offline and already has ${mailboxCap} messages waiting; try again when they are back`
+					: `${command.to} is offline and already has ${share} of your messages waiting (at most ${share} from one sender); try again when they are back`);
 			}
 
 			router.publish({kind: 'user', user: session.user, except: session}, result.message);

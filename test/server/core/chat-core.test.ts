@@ -305,12 +305,30 @@ describe('offline DMs', () => {
 		expect(await run(alice, '/msg bob live')).toMatchObject({type: 'ok', text: 'sent to bob', recipients: 1});
 	});
 
-	it('refuses more than the mailbox holds, with a clear error', async () => {
+	it('refuses more than the mailbox holds, and more than a tenth of it from one sender, with a clear error', async () => {
+		const {core, login, run} = setup({mailboxCap: 20});
+		const [alice, carol] = [await login('alice'), await login('carol')];
+		for (let index = 1; index <= 2; index++) {
+			// eslint-disable-next-line no-await-in-loop
+			expect(await run(alice, `/msg bob a${index}`)).toMatchObject({type: 'ok', stored: true});
+		}
+
+		// alice has had her share: bob's mailbox still takes everyone else's.
+		expect(await run(alice, '/msg bob a3')).toEqual({type: 'error', code: 'mailbox_full', command: 'msg', message: 'bob is offline and already has 2 of your messages waiting (at most 2 from one sender); try again when they are back'});
+		expect(await run(carol, '/msg bob c1')).toMatchObject({type: 'ok', stored: true});
+		const bob = await login('bob');
+		expect(texts(bob.take())).toEqual(['a1', 'a2', 'c1']);
+		core.detach(bob);
+		// Handed over: alice's share is hers again.
+		expect(await run(alice, '/msg bob a4')).toMatchObject({type: 'ok', stored: true});
+	});
+
+	it('refuses a DM to an offline user whose mailbox is full, with a clear error', async () => {
 		const {login, run} = setup({mailboxCap: 2});
-		const alice = await login('alice');
+		const [alice, carol, dave] = [await login('alice'), await login('carol'), await login('dave')];
 		await run(alice, '/msg bob 1');
-		await run(alice, '/msg bob 2');
-		expect(await run(alice, '/msg bob 3')).toMatchObject({type: 'error', code: 'mailbox_full', message: expect.stringContaining('2 messages waiting')});
+		await run(carol, '/msg bob 2');
+		expect(await run(dave, '/msg bob 3')).toMatchObject({type: 'error', code: 'mailbox_full', message: expect.stringContaining('already has 2 messages waiting')});
 		const bob = await login('bob');
 		expect(texts(bob.take())).toEqual(['1', '2']);
 	});

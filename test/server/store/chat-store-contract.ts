@@ -189,6 +189,19 @@ export function chatStoreContract(store: () => Promise<ChatStore>): void {
 		expect(await chat.undeliveredCount('bob')).toBe(5);
 	});
 
+	it('keeps at most senderShare undelivered DMs from one sender, leaving room for the others', async () => {
+		const chat = await store();
+		const cb = dmConversationId('carol', 'bob');
+		const options = {undeliveredTo: 'bob', mailboxCap: 10, senderShare: 2};
+		expect((await chat.append(ab, dm('alice', 'bob', 'a1'), options)).ok).toBe(true);
+		expect((await chat.append(cb, dm('carol', 'bob', 'c1'), options)).ok).toBe(true);
+		expect((await chat.append(ab, dm('alice', 'bob', 'a2'), options)).ok).toBe(true);
+		expect(await chat.append(ab, dm('alice', 'bob', 'a3'), options)).toEqual({ok: false, reason: 'sender_share_full'});
+		expect((await chat.append(cb, dm('carol', 'bob', 'c2'), options)).ok).toBe(true);
+		expect(await chat.lastSeq(ab)).toBe(2);
+		expect((await chat.undelivered('bob')).map(message => message.text)).toEqual(['a1', 'c1', 'a2', 'c2']);
+	});
+
 	it('forgets a user: groups left, DMs dropped for both partners with their seqs kept, markers and undelivered gone', async () => {
 		const chat = await store();
 		const ad = dmConversationId('alice', 'dave');
