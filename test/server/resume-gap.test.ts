@@ -10,7 +10,8 @@ describe.each(topologies(oneNode, twoNodes))('resume from before what the store 
 
 	it('says so with a gap, then sends every kept message once, in order', async () => {
 		// One node: the in-memory store bounded at 10; a cluster: the streams' MAXLEN ~ 10.
-		const server = await fixture.start({data: ':memory:', historyMax: 10, rate: 0});
+		// bob is offline: a mailbox of 2000 takes 200 from alice alone (a tenth of it from one sender).
+		const server = await fixture.start({data: ':memory:', historyMax: 10, rate: 0, mailboxCap: 2000});
 		const alice = fixture.keep(await loginJson(server.port, 'alice', testUsers.alice));
 		for (let index = 1; index <= 200; index++) {
 			alice.sendJson({type: 'command', id: `fill-${index}`, line: `/msg bob m${index}`});
