@@ -221,6 +221,8 @@ export class Connection implements SessionSink, DialectHost, TransportHandler {
 	#errorsBeforeLogin = 0;
 	/** Lines refused for flood control since the last one that was not. */
 	#refusedInARow = 0;
+	/** Text mode: the newest seq printed per conversation, marked read when the session ends (see #noteShown). */
+	#shown: Map<ConversationName, number> | undefined;
 
 	constructor(stream: Duplex, context: ConnectionContext, remote: string, address?: AddressLease, edge?: ConnectionEdge) {
 		this.id = context.nextId();
@@ -274,6 +276,10 @@ export class Connection implements SessionSink, DialectHost, TransportHandler {
 			this.#context.counters.deliveries++;
 			this.#transport.write(envelope.bytes(this.#dialect.encoder));
 			this.#dialect.heard?.(envelope.event);
+			if (this.#dialect.name === 'text') {
+				this.#noteShown(envelope.event);
+			}
+
 		} else if (outcome === 'overflow') {
 			this.#transport.close('slow_reader');
 		}
@@ -281,6 +287,56 @@ export class Connection implements SessionSink, DialectHost, TransportHandler {
 
 	send(envelope: Envelope): void {
 		this.#transport.write(envelope.bytes(this.#dialect.encoder));
+		if (this.#dialect.name === 'text') {
+			this.#noteShown(envelope.event);
+		}
+	}
+
+	/**
+	A text-mode client (nc) prints every message it gets and has no way to say what it showed: what
+	it was sent counts as read when the session ends, so its user's unread counts (at the next login,
+	in a TUI) do not keep counting messages already seen there.
+	*/
+	#noteShown(event: ServerEvent): void {
+		let conversation: ConversationName;
+		switch (event.type) {
+			case 'msg': {
+				conversation = `@${event.from === this.user ? event.to : event.from}`;
+				break;
+			}
+
+			case 'group_msg': {
+				conversation = `#${event.group}`;
+				break;
+			}
+
+			case 'broadcast': {
+				conversation = '*';
+				break;
+			}
+
+			default: {
+				return;
+			}
+		}
+
+		const shown = this.#shown ??= new Map();
+		if ((shown.get(conversation) ?? 0) < event.seq) {
+			shown.set(conversation, event.seq);
+		}
+	}
+
+	#markShownRead(): void {
+		const shown = this.#shown;
+		this.#shown = undefined;
+		if (shown === undefined || this.user === '') {
+			return;
+		}
+
+		for (const [conversation, seq] of shown) {
+			// The session is gone: nothing to answer; a store that cannot write now leaves the marker where it was.
+			this.#context.core.execute(this, {type: 'read', conversation, seq}).catch(() => undefined);
+		}
 	}
 
 	hold(): void {
@@ -705,6 +761,7 @@ export class Connection implements SessionSink, DialectHost, TransportHandler {
 		this.#dialect.closed?.();
 		this.#abortLoginWaits();
 		this.#leaveCore();
+		this.#markShownRead();
 		this.#address.release();
 		this.#context.logger.log('info', 'disconnect', {conn: this.id, user: this.user || undefined, reason});
 		this.#context.onClosed(this);

@@ -1,6 +1,6 @@
 import {beforeEach, describe, expect, it} from 'vitest';
-import {commandSpecs} from '../../source/protocol/index.js';
-import {LineSocket, loginText} from '../helpers/line-socket.js';
+import {commandSpecs, type ServerEvent} from '../../source/protocol/index.js';
+import {LineSocket, loginJson, loginText} from '../helpers/line-socket.js';
 import {testUsers} from '../helpers/test-server.js';
 import {oneClientOn3Nodes, oneNode, threeNodes, topologies, topologyFixture, twoNodes, type ChatEndpoint} from '../helpers/topologies.js';
 
@@ -150,5 +150,36 @@ describe.each(topologies(oneNode, twoNodes, threeNodes))('text mode, $name', top
 		const bob = await login('bob');
 		alice.send('/msg bob \u001B[2Jgotcha\u0007 \u202Eevil');
 		expect(await bob.waitFor(/\[private\]/)).toMatch(/alice -> bob: \[2Jgotcha evil$/);
+	});
+
+	it('counts what a text session printed as read once it ends, so the unread counts elsewhere drop', async () => {
+		const alice = await login('alice');
+		const bob = await login('bob');
+		alice.send('/create_group dev');
+		await alice.waitFor(line => line.startsWith('ok: '));
+		bob.send('/join_group dev');
+		await bob.waitFor(line => line.startsWith('ok: '));
+		alice.send('/group_msg dev hello');
+		await bob.waitFor(line => line.endsWith('[#dev] alice: hello'));
+		alice.send('/msg bob psst');
+		await bob.waitFor(line => line.endsWith('[private] alice -> bob: psst'));
+		const watcher = fixture.keep(await loginJson(server.port, 'bob', testUsers.bob));
+		bob.send('/exit');
+		const marked = new Map<string, number>();
+		while (marked.size < 2) {
+			// eslint-disable-next-line no-await-in-loop
+			const event = await watcher.waitForEvent<Extract<ServerEvent, {type: 'read'}>>(event => event.type === 'read');
+			marked.set(event.conversation, event.seq);
+		}
+
+		expect(Object.fromEntries(marked)).toEqual({'#dev': 1, '@alice': 1});
+		alice.send('/group_msg dev while bob is away');
+		await watcher.waitForEvent(event => event.type === 'group_msg');
+		const again = fixture.keep(await loginJson(server.port, 'bob', testUsers.bob));
+		const loginOk = again.lines.map(line => (line.startsWith('{') ? JSON.parse(line) as ServerEvent : undefined)).find(event => event?.type === 'login_ok');
+		expect(loginOk).toMatchObject({conversations: expect.arrayContaining([
+			expect.objectContaining({conversation: '#dev', unread: 1}),
+			expect.objectContaining({conversation: '@alice', unread: 0}),
+		]) as unknown});
 	});
 });
