@@ -288,7 +288,9 @@ async function remove(name: string, options: Options): Promise<void> {
 
 	say(`Removed ${name} from ${options.usersFile}.`);
 	warnAboutProblems(parseUsersFile(text, options.usersFile));
-	if (!reloadServer(options) && !await dropFromStore(name, options)) {
+	if (!reloadServer(options)) {
+		await dropFromStore(name, options);
+		// A server on another data file (or :memory:, or Redis) still needs telling.
 		reloadHint(options.usersFile);
 	}
 }
