@@ -279,7 +279,6 @@ export class Connection implements SessionSink, DialectHost, TransportHandler {
 			if (this.#dialect.name === 'text') {
 				this.#noteShown(envelope.event);
 			}
-
 		} else if (outcome === 'overflow') {
 			this.#transport.close('slow_reader');
 		}
