@@ -211,6 +211,9 @@ export function createListener(options: ListenerOptions, onSocket: (socket: net.
 	const failures = new BurstLog(logger, 'warn', 'tls_failed');
 	server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
 		failures.note({addr: socket.remoteAddress ?? 'unknown', message: error.code ?? error.message});
+		// Node reports a handshake timeout but leaves the socket open: closed here, or a client that
+		// never finishes its handshake would hold a descriptor and its address's place for good.
+		socket.destroy();
 	});
 	return {
 		server,

@@ -136,6 +136,21 @@ describe('a TLS server', () => {
 		await closed;
 	});
 
+	it('closes a connection whose handshake does not finish within the login timeout, and gives its place back', async () => {
+		const files = await pairFiles(first, `silent${++serverCount}`);
+		const logger = new RecordingLogger();
+		const server = await startTestServer({tls: files, data: ':memory:', logger, loginTimeoutMs: 300, limits: {maxConnectionsPerAddress: 1, exemptAddresses: []}});
+		toClose.push(server);
+		const silent = net.connect({host: server.host, port: server.port});
+		silent.on('error', () => {});
+		await once(silent, 'connect');
+		await once(silent, 'close');
+		expect(await logger.waitFor(entry => entry.event === 'tls_failed')).toMatchObject({fields: expect.objectContaining({message: 'ERR_TLS_HANDSHAKE_TIMEOUT'}) as unknown});
+		// Its place (one per address here) is free again.
+		const alice = await login(server, pin(first));
+		expect(alice.user).toBe('alice');
+	});
+
 	it('trusts a certificate vouched for by --ca, and refuses one from another CA before sending anything', async () => {
 		const logger = new RecordingLogger();
 		const {server} = await tlsServer(first, logger);
