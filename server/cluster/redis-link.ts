@@ -1,4 +1,5 @@
 import {createHash} from 'node:crypto';
+import {performance} from 'node:perf_hooks';
 import {createClient} from 'redis';
 import type {Logger} from '../log.js';
 import {StoreUnavailableError} from '../core/store.js';
@@ -47,16 +48,25 @@ export function redactUrl(url: string): string {
 	return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
+/** How long the command connection may owe a reply before Redis is taken for hung (default). */
+export const defaultCommandTimeoutMs = 2000;
+
+/** How often the watchdog looks at the command connection. */
+const watchEveryMs = 250;
+
 /**
 Two connections to one Redis: `command` for every read and write (commands are answered in the
 order sent), `subscriber` for pub/sub. While Redis is unreachable commands fail at once (no offline
 queue: a chat command must get an `unavailable` reply, not wait), both connections retry with
-backoff, and the outage is logged once when it starts and once when it ends.
+backoff, and the outage is logged once when it starts and once when it ends. A Redis that keeps
+its sockets open but answers nothing (stopped, swapping, stuck in a slow script) counts as
+unreachable too once a reply is `commandTimeoutMs` late: the command connection is dropped, which
+fails every command waiting on it, and made again.
 */
 export class RedisLink {
 	/** Connects both, or throws (naming the URL) when Redis cannot be reached now. */
-	static async open(url: string, logger: Logger): Promise<RedisLink> {
-		const link = new RedisLink(url, logger);
+	static async open(url: string, logger: Logger, options: {readonly commandTimeoutMs?: number} = {}): Promise<RedisLink> {
+		const link = new RedisLink(url, logger, options.commandTimeoutMs ?? defaultCommandTimeoutMs);
 		try {
 			await Promise.all([link.#command.connect(), link.#subscriber.connect()]);
 			await link.#loadScripts();
@@ -68,13 +78,24 @@ export class RedisLink {
 		}
 
 		link.#connected = true;
+		link.#watchdog = setInterval(() => {
+			link.#watch();
+		}, watchEveryMs).unref();
 		return link;
 	}
 
-	readonly #command: Client;
+	#command: Client;
 	readonly #subscriber: Client;
 	readonly #logger: Logger;
 	readonly #url: string;
+	readonly #options: Parameters<typeof createClient>[0];
+	readonly #commandTimeoutMs: number;
+	/** Commands sent on the command connection and not yet answered, and when one last was (or the first was sent). */
+	#inFlight = 0;
+	#lastProgress = 0;
+	#watchdog: NodeJS.Timeout | undefined;
+	/** Redis was found hung: a connection that opens is not trusted until it answers a PING. */
+	#awaitingAnswer = false;
 	#connected = false;
 	#closing = false;
 	/** When the current outage began (ms), undefined while connected. */
@@ -83,10 +104,11 @@ export class RedisLink {
 	#downReason = '';
 	readonly #reconnectListeners: Array<(downSince: number) => void> = [];
 
-	private constructor(url: string, logger: Logger) {
+	private constructor(url: string, logger: Logger, commandTimeoutMs: number) {
 		this.#url = url;
 		this.#logger = logger;
-		const options = {
+		this.#commandTimeoutMs = commandTimeoutMs;
+		this.#options = {
 			url,
 			disableOfflineQueue: true,
 			socket: {
@@ -95,16 +117,53 @@ export class RedisLink {
 				reconnectStrategy: (retries: number, cause: Error) => (this.#connected ? backoff(retries) : cause),
 			},
 		};
-		this.#command = createClient(options);
-		this.#subscriber = createClient(options);
-		for (const [name, client] of [['command', this.#command], ['subscriber', this.#subscriber]] as const) {
-			client.on('error', (error: unknown) => {
-				this.#down(name, error);
-			});
-			client.on('ready', () => {
-				this.#up(name);
-			});
+		this.#command = this.#client('command');
+		this.#subscriber = this.#client('subscriber');
+	}
+
+	#client(name: 'command' | 'subscriber'): Client {
+		const client = createClient(this.#options);
+		client.on('error', (error: unknown) => {
+			this.#down(name, error);
+		});
+		client.on('ready', () => {
+			this.#up(name);
+		});
+		return client;
+	}
+
+	/** A reply is `commandTimeoutMs` late: Redis is taken for down, the commands waiting fail (`unavailable`), and a new connection waits for it to answer. */
+	#watch(): void {
+		if (this.#inFlight === 0 || this.#closing || performance.now() - this.#lastProgress < this.#commandTimeoutMs) {
+			return;
 		}
+
+		const hung = this.#command;
+		this.#inFlight = 0;
+		this.#awaitingAnswer = true;
+		this.#down('command', new Error(`no reply within ${this.#commandTimeoutMs} ms (Redis is not answering)`));
+		this.#command = this.#client('command');
+		this.#command.connect().catch(() => undefined);
+		hung.destroy();
+	}
+
+	/** After a hang: the new connection is ready (a stopped Redis's kernel still accepts); Redis is back once it answers. */
+	#probe(): void {
+		const client = this.#command;
+		// Watched like any command: a PING that goes unanswered makes yet another connection.
+		this.#inFlight++;
+		this.#lastProgress = performance.now();
+		client.sendCommand(['PING']).then(() => {
+			if (client === this.#command) {
+				this.#inFlight--;
+				this.#awaitingAnswer = false;
+				this.#up('command');
+			}
+		}, () => {
+			if (client === this.#command) {
+				this.#inFlight--;
+			}
+		});
 	}
 
 	/** The subscriber connection (subscribe once; node-redis subscribes again after each reconnect). */
@@ -148,9 +207,9 @@ export class RedisLink {
 	/** One command; any failure (unreachable, timeout, error reply) rejects with a StoreUnavailableError. */
 	async call<T extends RedisReply = RedisReply>(args: readonly string[]): Promise<T> {
 		try {
-			return await this.#command.sendCommand<T>(args);
+			return await this.#send<T>(args);
 		} catch (error) {
-			throw new StoreUnavailableError(`Redis: ${messageOf(error)}`);
+			throw this.#unavailable(error);
 		}
 	}
 
@@ -158,17 +217,53 @@ export class RedisLink {
 	async run<T extends RedisReply = RedisReply>(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<T> {
 		const tail = [String(keys.length), ...keys, ...args];
 		try {
-			return await this.#command.sendCommand<T>(['EVALSHA', script.sha, ...tail]);
+			return await this.#send<T>(['EVALSHA', script.sha, ...tail]);
 		} catch (error) {
 			if (!messageOf(error).startsWith('NOSCRIPT')) {
-				throw new StoreUnavailableError(`Redis: ${messageOf(error)}`);
+				throw this.#unavailable(error);
 			}
 		}
 
 		return this.call<T>(['EVAL', script.source, ...tail]);
 	}
 
+	/** A failed command as the store reports it; one cut off by the watchdog had reached Redis, which may still carry it out. */
+	#unavailable(error: unknown): StoreUnavailableError {
+		if (error instanceof HungError) {
+			return new StoreUnavailableError(`Redis: ${this.#downReason}`, {uncertain: error.sent});
+		}
+
+		return new StoreUnavailableError(`Redis: ${messageOf(error)}`);
+	}
+
+	/** Sends on the command connection, counted for the watchdog. */
+	async #send<T extends RedisReply>(args: readonly string[]): Promise<T> {
+		if (this.#awaitingAnswer) {
+			// Fails at once while Redis is hung, as while it is unreachable: an answer, not a wait.
+			throw new HungError(false);
+		}
+
+		const client = this.#command;
+		if (this.#inFlight++ === 0) {
+			this.#lastProgress = performance.now();
+		}
+
+		try {
+			return await client.sendCommand<T>(args);
+		} catch (error) {
+			// Cut off by the watchdog (which dropped this connection): the command was sent, and may yet be carried out.
+			throw client === this.#command ? error : new HungError(true);
+		} finally {
+			// A reply (or failure) from a connection the watchdog already dropped counts for nothing.
+			if (client === this.#command) {
+				this.#inFlight--;
+				this.#lastProgress = performance.now();
+			}
+		}
+	}
+
 	async close(): Promise<void> {
+		clearInterval(this.#watchdog);
 		this.#closing = true;
 		await Promise.all([this.#command, this.#subscriber].map(async client => {
 			try {
@@ -200,6 +295,14 @@ export class RedisLink {
 			return;
 		}
 
+		if (this.#awaitingAnswer) {
+			if (connection === 'command') {
+				this.#probe();
+			}
+
+			return;
+		}
+
 		const since = this.#downSince;
 		this.#downSince = undefined;
 		// A restarted Redis has forgotten them; until they are back a call falls back to EVAL.
@@ -208,6 +311,13 @@ export class RedisLink {
 		for (const listener of this.#reconnectListeners) {
 			listener(since);
 		}
+	}
+}
+
+/** A command refused (`sent` false) or cut off (`sent` true) because Redis stopped answering. */
+class HungError extends Error {
+	constructor(readonly sent: boolean) {
+		super('Redis is not answering');
 	}
 }
 

@@ -178,7 +178,9 @@ export class ChatCore {
 		const handler = handlers[command.type] as (context: CoreContext, session: SessionSink, command: Command, applied: () => void) => Promise<Reply>;
 		const unavailable = (error: unknown): Reply => {
 			if (error instanceof StoreUnavailableError) {
-				return failure(command.type, 'unavailable', `the server could not store this (${error.message}); nothing was changed, try again later`);
+				return failure(command.type, 'unavailable', error.uncertain
+					? `the server could not confirm this (${error.message}); it may still be carried out when the store answers again: check with /history before sending it again`
+					: `the server could not store this (${error.message}); nothing was changed, try again later`);
 			}
 
 			throw error;

@@ -150,4 +150,11 @@ export function conversationIdOf(message: MessageDraft | ChatMessage): Conversat
 /** The store could not do what was asked (disk full, database locked, server unreachable): the core answers `unavailable`. */
 export class StoreUnavailableError extends Error {
 	override readonly name = 'StoreUnavailableError';
+	/** True when the write may still take effect (it reached a store that stopped answering), so "nothing was changed" cannot be promised. */
+	readonly uncertain: boolean;
+
+	constructor(message: string, options: ErrorOptions & {readonly uncertain?: boolean} = {}) {
+		super(message, options.cause === undefined ? undefined : {cause: options.cause});
+		this.uncertain = options.uncertain ?? false;
+	}
 }

@@ -19,6 +19,9 @@ export type TestRedis = {
 	restart(): Promise<void>;
 	/** Stops it and removes its directory. */
 	stop(): Promise<void>;
+	/** SIGSTOP: it keeps its sockets open and answers nothing (a hung Redis), until `resume`. */
+	pause(): void;
+	resume(): void;
 };
 
 /** Gives a cluster-mode server every slot and waits until it says the cluster is ok. */
@@ -92,8 +95,15 @@ export async function startRedis(options: {appendonly?: boolean; cluster?: boole
 			await launch();
 		},
 		async stop() {
+			child?.kill('SIGCONT');
 			await halt('SIGKILL');
 			await rm(dir, {recursive: true, force: true});
+		},
+		pause() {
+			child?.kill('SIGSTOP');
+		},
+		resume() {
+			child?.kill('SIGCONT');
 		},
 	};
 }

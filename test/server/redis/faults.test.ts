@@ -132,6 +132,34 @@ describe.skipIf(!redisServerAvailable)('a cluster on Redis, when things break', 
 		expect(firstLog.entries.filter(entry => entry.level === 'error' && entry.event === 'error')).toEqual([]);
 	}, 20_000);
 
+	it('a Redis that stops answering (SIGSTOP): commands get unavailable within the command timeout, what needs no Redis answers, and all comes back', async () => {
+		const log = new RecordingLogger();
+		const [node] = await cluster.nodes(1, {logger: log});
+		const alice = cluster.keep(await loginJson(node!.port, 'alice', testUsers.alice));
+		const bob = cluster.keep(await loginJson(node!.port, 'bob', testUsers.bob));
+		expect(await jsonCommand(alice, '/msg bob before')).toMatchObject({type: 'ok'});
+		cluster.redis().pause();
+		try {
+			const refused = await jsonCommand(alice, '/msg bob during');
+			expect(refused).toMatchObject({type: 'error', code: 'unavailable'});
+			// It had reached Redis, which may still carry it out: the reply cannot say nothing changed.
+			expect((refused as {message: string}).message).toMatch(/^the server could not confirm this \(Redis: command connection: no reply within 2000 ms.*\); it may still be carried out/);
+			expect(await log.waitFor(entry => entry.event === 'redis_down')).toMatchObject({level: 'error'});
+			// The session is not stuck behind it, and what needs no Redis still answers.
+			expect(await jsonCommand(alice, '/help msg')).toMatchObject({type: 'ok'});
+			// Known hung now: refused at once, before anything is sent.
+			const refusedAtOnce = await jsonCommand(bob, '/msg alice also during');
+			expect(refusedAtOnce).toMatchObject({type: 'error', code: 'unavailable'});
+			expect((refusedAtOnce as {message: string}).message).toContain('nothing was changed');
+		} finally {
+			cluster.redis().resume();
+		}
+
+		await log.waitFor(entry => entry.event === 'redis_up', 10_000);
+		expect(await jsonCommand(alice, '/msg bob after')).toMatchObject({type: 'ok'});
+		expect(await bob.waitForEvent(event => event.type === 'msg' && event.text === 'after')).toBeDefined();
+	}, 20_000);
+
 	it('a node whose subscription dropped gets the messages it missed from the streams, once each', async () => {
 		const secondLog = new RecordingLogger();
 		const [first] = await cluster.nodes(1);
