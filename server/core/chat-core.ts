@@ -180,7 +180,7 @@ export class ChatCore {
 			if (error instanceof StoreUnavailableError) {
 				return failure(command.type, 'unavailable', error.uncertain
 					? `the server could not confirm this (${error.message}); it may still be carried out when the store answers again: check with /history before sending it again`
-					: `the server could not store this (${error.message}); nothing was changed, try again later`);
+					: `the message store is not available (${error.message}); nothing was changed, try again later`);
 			}
 
 			throw error;
