@@ -79,6 +79,8 @@ describe('first contact with a self-signed TLS server', () => {
 		const screen = renderScreen(<App host={server.host} port={server.port} tls={{knownServersFile}}/>);
 		const frame = await screen.waitFor(current => current.includes('HAS CHANGED'), 'the warning');
 		expect(frame).toContain(`WARNING: THE CERTIFICATE OF ${server.host}:${server.port} HAS CHANGED`);
+		expect(frame.split('HAS CHANGED').length).toBe(2);
+		expect(frame).toContain('Refusing to connect.');
 		expect(frame).not.toContain('Password:');
 		// Nothing was added or changed.
 		expect(await readFile(knownServersFile, 'utf8')).toBe(`${server.host}:${server.port} ${other.fingerprint}\n`);

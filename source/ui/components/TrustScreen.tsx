@@ -161,7 +161,8 @@ export function TrustScreen({host, port, setup, onTrusted}: Props) {
 			body = (
 				<Box flexDirection="column" borderStyle="double" borderColor={theme.error} paddingX={1}>
 					<Text bold color={theme.error}>{`WARNING: THE CERTIFICATE OF ${where} HAS CHANGED`}</Text>
-					<Text color={theme.error}>{sanitizeText(view.error.message)}</Text>
+					{/* The error's own text starts with that headline (the pipe prints it alone): not said twice. */}
+					<Text color={theme.error}>{sanitizeText(view.error.message.replace(/^WARNING: THE CERTIFICATE OF \S+ HAS CHANGED\. /, ''))}</Text>
 					<Text dimColor>Enter or Ctrl+C: quit</Text>
 				</Box>
 			);
