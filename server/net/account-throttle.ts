@@ -15,9 +15,12 @@ export type AccountThrottleOptions = {
 
 export const defaultAccountThrottle = {maxFailures: 3, windowMs: 60_000} as const;
 
+/** Failures from this many addresses' worth (times `maxFailures`) lock the account for every unknown address. */
+const spreadFactor = 10;
+
 type Account = {
-	/** Times of the failures still inside the window, oldest first (made at the first failure). */
-	failures: number[] | undefined;
+	/** The failures still inside the window, oldest first, as one flat list (address, time, address, time, …); made at the first failure. */
+	failures: Array<string | number> | undefined;
 	/**
 	The addresses that logged in successfully and when, least recent first, as one flat list
 	(address, time, address, time, …): at most `knownAddressesPerAccount` of them, so a small array
@@ -38,12 +41,15 @@ function knownIndex(known: ReadonlyArray<string | number>, address: string): num
 }
 
 /**
-Slows password guessing per account, whatever the address (ergo: 3 tries per minute per account):
-after `maxFailures` failures within the window, a login to that account from an address that has
-not logged in to it before is refused without a password check until the oldest failure leaves the
-window (at most `windowMs`). An address that logged in to the account successfully is never
-throttled, so an attacker guessing elsewhere cannot lock the real user out from where they log in.
-Unknown names are counted like known ones, so the throttle says nothing about who is registered.
+Slows password guessing per account. After `maxFailures` failures within the window from one
+address, that address is refused without a password check for the account until its oldest
+failure leaves the window (at most `windowMs`); so a guesser locks only itself out, not the real
+user logging in from elsewhere, even from an address new to the account. Guessing spread over
+many addresses is caught by the account as a whole: after `maxFailures` × 10 failures within the
+window, from however many addresses, every address that has not logged in to the account before
+is refused the same way. An address that logged in to the account successfully is never
+throttled. Unknown names are counted like known ones, so the throttle says nothing about who is
+registered.
 */
 export class AccountThrottle {
 	readonly #options: Required<Omit<AccountThrottleOptions, 'now'>>;
@@ -71,7 +77,24 @@ export class AccountThrottle {
 		const now = this.#now();
 		this.#prune(entry, now);
 		const {failures} = entry;
-		return failures === undefined || failures.length < maxFailures ? 0 : Math.max(1, Math.ceil(failures[0]! + windowMs - now));
+		if (failures === undefined) {
+			return 0;
+		}
+
+		// This address's failures, and the oldest of them.
+		let mine = 0;
+		let oldestMine = 0;
+		for (let index = 0; index < failures.length; index += 2) {
+			if (failures[index] === address && mine++ === 0) {
+				oldestMine = failures[index + 1] as number;
+			}
+		}
+
+		if (mine >= maxFailures) {
+			return Math.max(1, Math.ceil(oldestMine + windowMs - now));
+		}
+
+		return failures.length / 2 < maxFailures * spreadFactor ? 0 : Math.max(1, Math.ceil((failures[1] as number) + windowMs - now));
 	}
 
 	fail(account: string, address: string): void {
@@ -86,7 +109,11 @@ export class AccountThrottle {
 
 		const now = this.#now();
 		this.#prune(entry, now);
-		(entry.failures ??= []).push(now);
+		if (entry.failures === undefined) {
+			entry.failures = [address, now];
+		} else {
+			entry.failures.push(address, now);
+		}
 	}
 
 	succeed(account: string, address: string): void {
@@ -125,8 +152,13 @@ export class AccountThrottle {
 	#prune(entry: Account, now: number): void {
 		const {windowMs} = this.#options;
 		const {failures} = entry;
-		while (failures !== undefined && failures.length > 0 && now - failures[0]! >= windowMs) {
-			failures.shift();
+		let stale = 0;
+		while (failures !== undefined && stale < failures.length && now - (failures[stale + 1] as number) >= windowMs) {
+			stale += 2;
+		}
+
+		if (stale > 0) {
+			failures!.splice(0, stale);
 		}
 	}
 

@@ -117,37 +117,51 @@ describe('login checks are bounded (hole 1)', () => {
 		await other.waitForEvent(event => event.type === 'login_ok');
 	});
 
-	it('throttles guesses per account from every address, but never from an address the user logged in from', async () => {
+	it('throttles guesses per account: a guesser locks out only its own address, many guessers every new address, never one the user logged in from', async () => {
 		const server = await fixture.start();
 		const home = from(server, '198.51.100.20');
 		home.sendJson({type: 'login', id: 'login', user: 'alice', password: 'wonderland'});
 		await home.waitForEvent(event => event.type === 'login_ok');
 		home.destroy();
 
-		// Three guessers, one guess each: the account's three failures for this minute.
-		for (const address of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {
-			const guesser = from(server, address);
-			guesser.sendJson({type: 'login', id: 1, user: 'alice', password: 'guess'});
-			expect(await guesser.waitForEvent(event => event.type === 'error')).toMatchObject({code: 'auth_failed'});
+		const guess = async (address: string, user = 'alice', password = 'guess') => {
+			const client = from(server, address);
+			client.sendJson({type: 'login', id: 1, user, password});
+			const reply = await client.waitForEvent(event => event.type === 'error' || event.type === 'login_ok');
+			client.destroy();
+			return reply;
+		};
+
+		// One guesser: three failures, then its own address is refused, even with the right password.
+		for (let index = 0; index < 3; index++) {
+			// eslint-disable-next-line no-await-in-loop
+			expect(await guess('203.0.113.1')).toMatchObject({code: 'auth_failed'});
 		}
 
-		const fourth = from(server, '203.0.113.4');
-		fourth.sendJson({type: 'login', id: 1, user: 'alice', password: 'wonderland'});
-		expect(await fourth.waitForEvent(event => event.type === 'error')).toMatchObject({code: 'throttled', message: expect.stringMatching(/^too many failed logins for this account; try again in \d+ s/) as string});
+		expect(await guess('203.0.113.1', 'alice', 'wonderland')).toMatchObject({code: 'throttled', message: expect.stringMatching(/^too many failed logins for this account; try again in \d+ s/) as string});
+		// The real user, from an address new to the account (a phone, a trip), is not locked out by it.
+		expect(await guess('198.51.100.77', 'alice', 'wonderland')).toMatchObject({type: 'login_ok'});
+
+		// Guessing spread over ten addresses (30 failures a minute) locks every address new to the account...
+		for (let address = 2; address <= 10; address++) {
+			for (let index = 0; index < 3; index++) {
+				// eslint-disable-next-line no-await-in-loop
+				expect(await guess(`203.0.113.${address}`)).toMatchObject({code: 'auth_failed'});
+			}
+		}
+
+		expect(await guess('198.51.100.99', 'alice', 'wonderland')).toMatchObject({code: 'throttled'});
+		// ...but not where the user logged in before.
+		expect(await guess('198.51.100.20', 'alice', 'wonderland')).toMatchObject({type: 'login_ok'});
+		expect(await guess('198.51.100.77', 'alice', 'wonderland')).toMatchObject({type: 'login_ok'});
+
 		// An unknown name is throttled the same way (the throttle tells nothing about who exists).
-		for (const address of ['203.0.113.5', '203.0.113.6', '203.0.113.8']) {
-			const guesser = from(server, address);
-			guesser.sendJson({type: 'login', id: 1, user: 'nobody', password: 'guess'});
-			await guesser.waitForEvent(event => event.type === 'error');
+		for (let index = 0; index < 3; index++) {
+			// eslint-disable-next-line no-await-in-loop
+			expect(await guess('203.0.113.50', 'nobody')).toMatchObject({code: 'auth_failed'});
 		}
 
-		const probe = from(server, '203.0.113.9');
-		probe.sendJson({type: 'login', id: 1, user: 'nobody', password: 'guess'});
-		expect(await probe.waitForEvent(event => event.type === 'error')).toMatchObject({code: 'throttled'});
-		// The real user, from where they logged in before, is not locked out.
-		const back = from(server, '198.51.100.20');
-		back.sendJson({type: 'login', id: 'login', user: 'alice', password: 'wonderland'});
-		await back.waitForEvent(event => event.type === 'login_ok');
+		expect(await guess('203.0.113.50', 'nobody')).toMatchObject({code: 'throttled'});
 	});
 
 	it('AccountThrottle: refuses for at most the window, then lets the account be tried again', () => {
@@ -160,12 +174,31 @@ describe('login checks are bounded (hole 1)', () => {
 		}
 
 		now = 30_000;
-		expect(throttle.wait('alice', 'y')).toBe(30_000);
-		now = 60_000;
+		expect(throttle.wait('alice', 'x')).toBe(30_000);
+		// Another address is not held back by x's failures.
 		expect(throttle.wait('alice', 'y')).toBe(0);
+		now = 60_000;
+		expect(throttle.wait('alice', 'x')).toBe(0);
 		throttle.succeed('alice', 'home');
 		throttle.fail('alice', 'home');
 		expect(throttle.wait('alice', 'home')).toBe(0);
+	});
+
+	it('AccountThrottle: failures from many addresses hold back every unknown address until the oldest leaves the window', () => {
+		let now = 0;
+		const throttle = new AccountThrottle({maxFailures: 3, windowMs: 60_000, now: () => now});
+		throttle.succeed('alice', 'home');
+		for (let index = 0; index < 29; index++) {
+			now = index * 1000;
+			throttle.fail('alice', `guesser-${index % 10}`);
+		}
+
+		expect(throttle.wait('alice', 'new')).toBe(0);
+		throttle.fail('alice', 'guesser-9');
+		expect(throttle.wait('alice', 'new')).toBe(60_000 - 28_000);
+		expect(throttle.wait('alice', 'home')).toBe(0);
+		now = 60_000;
+		expect(throttle.wait('alice', 'new')).toBe(0);
 	});
 });
 
