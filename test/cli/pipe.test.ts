@@ -300,16 +300,21 @@ describe('natter pipe --cursor: a script resumes where its last run stopped', ()
 
 	const texts = (events: PipeEvent[]) => events.filter(event => ['msg', 'group_msg', 'broadcast'].includes(event.type)).map(event => event['text']);
 
-	test('the first run starts without a file and writes it; the next run gets exactly what it missed; a kill still leaves it up to date', async () => {
+	/** A server where bob made #dev and alice joined it, bob still connected; a temp dir for alice's cursor file. */
+	async function aliceInDev(): Promise<{server: TestServer; dir: string; cursor: string; bob: ChatConnection}> {
 		const server = await serverFor();
 		const dir = await mkdtemp(path.join(tmpdir(), 'natter-cursor-'));
-		const cursor = path.join(dir, 'alice.cursor');
 		const bob = await ChatConnection.open({host: server.host, port: server.port, user: 'bob', password: testUsers.bob});
+		await bob.request('/create_group dev');
+		const alice = await ChatConnection.open({host: server.host, port: server.port, user: 'alice', password: testUsers.alice});
+		await alice.request('/join_group dev');
+		await alice.close();
+		return {server, dir, cursor: path.join(dir, 'alice.cursor'), bob};
+	}
+
+	test('the first run starts without a file and writes it; the next run gets exactly what it missed; a kill still leaves it up to date', async () => {
+		const {server, dir, cursor, bob} = await aliceInDev();
 		try {
-			await bob.request('/create_group dev');
-			const alice = await ChatConnection.open({host: server.host, port: server.port, user: 'alice', password: testUsers.alice});
-			await alice.request('/join_group dev');
-			await alice.close();
 
 			const first = pipeAs(server, 'alice', ['--cursor', cursor]);
 			await first.loggedIn();
@@ -366,15 +371,8 @@ describe('natter pipe --cursor: a script resumes where its last run stopped', ()
 	});
 
 	test('a cursor too big for one line still resumes, over several hellos', async () => {
-		const server = await serverFor();
-		const dir = await mkdtemp(path.join(tmpdir(), 'natter-cursor-'));
-		const cursor = path.join(dir, 'alice.cursor');
-		const bob = await ChatConnection.open({host: server.host, port: server.port, user: 'bob', password: testUsers.bob});
+		const {server, dir, cursor, bob} = await aliceInDev();
 		try {
-			await bob.request('/create_group dev');
-			const alice = await ChatConnection.open({host: server.host, port: server.port, user: 'alice', password: testUsers.alice});
-			await alice.request('/join_group dev');
-			await alice.close();
 			const one = await bob.request('/group_msg dev one') as {message: {seq: number}};
 			await bob.request('/group_msg dev two');
 			await bob.request('/group_msg dev three');
