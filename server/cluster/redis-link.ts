@@ -94,8 +94,9 @@ export class RedisLink {
 	#inFlight = 0;
 	#lastProgress = 0;
 	#watchdog: NodeJS.Timeout | undefined;
-	/** Redis was found hung: a connection that opens is not trusted until it answers a PING. */
+	/** Redis was found hung: a connection that opens is not trusted until it answers a PING (`#probing`: one is on its way). */
 	#awaitingAnswer = false;
+	#probing = false;
 	#connected = false;
 	#closing = false;
 	/** When the current outage began (ms), undefined while connected. */
@@ -141,6 +142,7 @@ export class RedisLink {
 		const hung = this.#command;
 		this.#inFlight = 0;
 		this.#awaitingAnswer = true;
+		this.#probing = false;
 		this.#down('command', new Error(`no reply within ${this.#commandTimeoutMs} ms (Redis is not answering)`));
 		this.#command = this.#client('command');
 		this.#command.connect().catch(() => undefined);
@@ -151,17 +153,21 @@ export class RedisLink {
 	#probe(): void {
 		const client = this.#command;
 		// Watched like any command: a PING that goes unanswered makes yet another connection.
+		this.#probing = true;
 		this.#inFlight++;
 		this.#lastProgress = performance.now();
 		client.sendCommand(['PING']).then(() => {
 			if (client === this.#command) {
 				this.#inFlight--;
+				this.#probing = false;
 				this.#awaitingAnswer = false;
 				this.#up('command');
 			}
 		}, () => {
+			// Failed: node-redis reconnects, and the next `ready` probes again.
 			if (client === this.#command) {
 				this.#inFlight--;
+				this.#probing = false;
 			}
 		});
 	}
@@ -296,7 +302,8 @@ export class RedisLink {
 		}
 
 		if (this.#awaitingAnswer) {
-			if (connection === 'command') {
+			// Both connections are ready (whichever came last): Redis is back once it answers.
+			if (!this.#probing) {
 				this.#probe();
 			}
 
