@@ -228,6 +228,9 @@ export class Transport {
 
 		if (stream.writableLength > this.#limits.maxOutboundBytes) {
 			this.#dropSlowReader();
+		} else if (this.#paused || (this.#backlog?.length ?? 0) > 0) {
+			// Held back for its own output: the kernel may have taken it all, and then no 'drain' comes.
+			this.#drainBacklog();
 		}
 	};
 
@@ -248,6 +251,10 @@ export class Transport {
 	}
 
 	#wakeDrainWaiters(): void {
+		if (this.#paused || (this.#backlog?.length ?? 0) > 0) {
+			this.#drainBacklog();
+		}
+
 		const waiters = this.#drainWaiters;
 		if (waiters === undefined) {
 			return;
@@ -291,7 +298,7 @@ export class Transport {
 
 	#take(frames: Frame[]): void {
 		for (const frame of frames) {
-			if (this.#busy) {
+			if (this.#busy || this.#outputBacked()) {
 				(this.#backlog ??= []).push(frame);
 				this.#backlogChars += frameChars(frame);
 			} else if (!this.#closing) {
@@ -334,7 +341,7 @@ export class Transport {
 	};
 
 	#drainBacklog(): void {
-		while (!this.#busy && !this.#closing && this.#backlog !== undefined && this.#backlog.length > 0) {
+		while (!this.#busy && !this.#closing && this.#backlog !== undefined && this.#backlog.length > 0 && !this.#outputBacked()) {
 			const frame = this.#backlog.shift()!;
 			this.#backlogChars -= frameChars(frame);
 			this.#run(frame);
@@ -347,6 +354,16 @@ export class Transport {
 
 		this.#updateReading();
 		this.#checkInputDone();
+	}
+
+	/**
+	Whether this connection's own unsent output is over half the bound: its next frames wait (and,
+	once the backlog is long, its input too) until the peer has read some. A client that pipelines
+	commands faster than it reads their replies is slowed down so (backpressure), where it would
+	otherwise be dropped as a slow reader.
+	*/
+	#outputBacked(): boolean {
+		return this.#pendingBytes + this.#stream.writableLength > this.#limits.maxOutboundBytes / 2;
 	}
 
 	/** Reads while the backlog is short and the peer is not yielding its turn. */

@@ -136,6 +136,35 @@ describe('floods', () => {
 	});
 });
 
+describe('a client that pipelines faster than it reads', () => {
+	it('is read more slowly (backpressure), not dropped: every reply comes, in order', async () => {
+		const logger = new RecordingLogger();
+		const {port} = await start({rate: 0, maxOutboundBytes: 64 * 1024, logger});
+		const alice = await track(loginJson(port, 'alice', 'wonderland'));
+		// It stops reading, then sends far more than the kernel's buffers and the server's bound hold in replies.
+		alice.stream.pause();
+		const count = 20_000;
+		const lines: string[] = [];
+		for (let id = 0; id < count; id++) {
+			lines.push(JSON.stringify({type: 'command', id, line: '/help'}));
+		}
+
+		alice.stream.write(`${lines.join('\n')}\n`);
+		// The server takes what it can, answers, then waits for alice to read: its input stops.
+		await logger.waitFor(entry => entry.event === 'command' || entry.event === 'connect');
+		alice.stream.resume();
+		let next = 0;
+		while (next < count) {
+			// eslint-disable-next-line no-await-in-loop
+			const event = await alice.waitForEvent(event => event.type === 'ok' || event.type === 'error', 20_000);
+			expect(event).toMatchObject({type: 'ok', id: next});
+			next++;
+		}
+
+		expect(logger.entries.filter(entry => entry.event === 'slow_reader')).toEqual([]);
+	}, 60_000);
+});
+
 describe('a reader that never reads', () => {
 	it('is dropped with a logged reason while everyone else keeps chatting', async () => {
 		const logger = new RecordingLogger();
