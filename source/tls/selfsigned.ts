@@ -1,3 +1,4 @@
+import {Buffer} from 'node:buffer';
 import {generateKeyPairSync, randomBytes, X509Certificate} from 'node:crypto';
 import net from 'node:net';
 import forge from 'node-forge';
@@ -26,6 +27,17 @@ export type SelfSigned = {
 export const loopbackHosts = ['localhost', '127.0.0.1', '::1'] as const;
 
 /**
+A certificate serial number from random bytes, as hex: positive and minimally encoded, as DER
+wants. With a zero byte in front, random bytes that began with another zero made a padded
+INTEGER, which OpenSSL refuses ("illegal padding"): one certificate in ~256.
+*/
+export function serialNumberHex(random: Buffer): string {
+	const bytes = Buffer.from(random);
+	bytes[0] = (bytes[0]! & 0x7F) || 1;
+	return bytes.toString('hex');
+}
+
+/**
 A fresh RSA-2048 key (made by Node's own crypto) and a self-signed X.509 certificate for it,
 SHA-256 signed, for a TLS server (serverAuth), valid for `hosts`. node-forge writes the
 certificate: Node can read X.509 but not write it.
@@ -40,8 +52,7 @@ export function generateSelfSigned(options: SelfSignedOptions = {}): SelfSigned 
 
 	const certificate = forge.pki.createCertificate();
 	certificate.publicKey = forge.pki.publicKeyFromPem(publicPem);
-	// 16 random bytes behind a zero byte: a positive serial number.
-	certificate.serialNumber = `00${randomBytes(16).toString('hex')}`;
+	certificate.serialNumber = serialNumberHex(randomBytes(16));
 	// A minute back, so a peer whose clock is a little behind does not see it as not yet valid.
 	certificate.validity.notBefore = new Date(now.getTime() - 60_000);
 	certificate.validity.notAfter = new Date(now.getTime() + days * 24 * 60 * 60 * 1000);

@@ -1,3 +1,5 @@
+import {Buffer} from 'node:buffer';
+import {X509Certificate} from 'node:crypto';
 import {once} from 'node:events';
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import net from 'node:net';
@@ -12,7 +14,7 @@ import {KnownServers, knownServersPath} from '../../source/client/known-servers.
 import {TlsFingerprintMismatchError, TlsUntrustedError, type ClientTls} from '../../source/client/tls.js';
 import {firstContact, resolveTlsSetup, trustWithoutAsking} from '../../source/client/trust.js';
 import {formatFingerprint, normalizeFingerprint} from '../../source/tls/fingerprint.js';
-import {generateSelfSigned, type SelfSigned} from '../../source/tls/selfsigned.js';
+import {generateSelfSigned, serialNumberHex, type SelfSigned} from '../../source/tls/selfsigned.js';
 import {RecordingLogger} from '../helpers/recording-logger.js';
 import {startTestServer, testUsers, type TestServer} from '../helpers/test-server.js';
 
@@ -75,6 +77,24 @@ describe('fingerprints', () => {
 		expect(normalizeFingerprint('sha256:abcd')).toBeUndefined();
 		expect(normalizeFingerprint(`sha1:${hex}`)).toBeUndefined();
 		expect(formatFingerprint(hex)).toBe(`sha256:${'AB:'.repeat(31)}AB`);
+	});
+});
+
+describe('self-signed certificates', () => {
+	it('get serial numbers that are positive and minimally encoded, whatever the random bytes', () => {
+		// A first byte of 0 made a padded INTEGER OpenSSL refuses ("illegal padding"); 0x80 and up a negative one.
+		for (const first of [0x00, 0x01, 0x7F, 0x80, 0xFF]) {
+			const random = Buffer.alloc(16, 0xAB);
+			random[0] = first;
+			const serial = serialNumberHex(random);
+			expect(serial).toHaveLength(32);
+			const top = Number.parseInt(serial.slice(0, 2), 16);
+			expect(top).toBeGreaterThanOrEqual(1);
+			expect(top).toBeLessThanOrEqual(0x7F);
+			expect(serial.slice(2)).toBe('ab'.repeat(15));
+		}
+
+		expect(new X509Certificate(first.cert).serialNumber).toMatch(/^[0-9A-F]{31,32}$/);
 	});
 });
 
