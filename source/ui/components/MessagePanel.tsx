@@ -182,8 +182,9 @@ export function panelTextWidth(width: number): number {
 
 /**
 The lines that show in a panel of this height above the scroll position. With the panel's `width`,
-as many as fit whole, wrapped rows, the divider and the header counted (at least one); without it,
-one row per line (an upper bound).
+as many as fit, wrapped rows, the divider and the header counted, the top one perhaps only in part
+(the panel shows its last rows, as irssi and WeeChat do, not blank rows); at least one. Without
+`width`, one row per line (an upper bound).
 */
 export function visibleLines(conversation: Pick<Conversation, 'lines' | 'scroll'>, height: number, width?: number, extras: RowExtras = {}): readonly Line[] {
 	const rows = messageRows(height);
@@ -198,7 +199,7 @@ export function visibleLines(conversation: Pick<Conversation, 'lines' | 'scroll'
 	while (start > 0) {
 		const line = conversation.lines[start - 1]!;
 		const need = lineRowCount(line, text) + (line.key === extras.newLineKey ? 1 : 0) + (start === 1 && extras.header ? 1 : 0);
-		if (used + need > rows && start < end) {
+		if (used >= rows && start < end) {
 			break;
 		}
 
@@ -263,6 +264,8 @@ export const MessagePanel = memo(function MessagePanel({title, lines: visible, s
 	const inner = Math.max(1, width - 4);
 	// Above the oldest line: loading, more to fetch, or the beginning; an empty conversation says so.
 	const header = visible.length === 0 && (top === undefined || top === 'start') ? 'No messages yet.' : (top === undefined ? undefined : topText[top]);
+	// One line taller than the panel: its beginning shows (sender, time, first rows); the line below it shows its end.
+	const tall = visible.length === 1 && lineRowCount(visible[0]!, inner) > rows;
 	return (
 		<Box flexDirection="column" borderStyle="round" borderColor={theme.border} width={width} height={height} paddingX={1}>
 			<Box height={1} flexShrink={0}>
@@ -271,7 +274,7 @@ export const MessagePanel = memo(function MessagePanel({title, lines: visible, s
 				</Box>
 				{scroll > 0 ? <Text color={theme.notice}>{` ↓ ${scroll} newer (PgDn)`}</Text> : null}
 			</Box>
-			<Box height={rows} overflow="hidden" flexDirection="column" justifyContent="flex-end">
+			<Box height={rows} overflow="hidden" flexDirection="column" justifyContent={tall ? 'flex-start' : 'flex-end'}>
 				<Box flexDirection="column" flexShrink={0}>
 					{header === undefined ? null : <Text dimColor wrap="truncate-end">{header}</Text>}
 					{visible.map(line => (line.key === newLineKey

@@ -177,6 +177,33 @@ describe('MessagePanel wrapping', () => {
 	});
 });
 
+describe('MessagePanel with messages taller than the rows left', () => {
+	const width = 60;
+	const height = 12;
+	const draw = (conversation: Conversation) => renderScreen(<MessagePanel title="#tall" lines={visibleLines(conversation, height, width)} scroll={conversation.scroll} width={width} height={height}/>).frame();
+	const inside = (frame: string) => frame.split('\n').slice(2, -1).map(row => row.slice(2, -2));
+
+	test('a message that only partly fits at the top shows its last rows, not blank rows', () => {
+		const lines = [message('carol', 'early'), message('bob', `START ${'word '.repeat(90)}END`), message('dave', 'after')];
+		const rows = inside(draw(withLines(emptyConversation('#tall', 'group', 'tall'), lines)));
+		expect(rows[0]!.trim()).not.toBe('');
+		expect(rows.join('\n')).toContain('END');
+		expect(rows.at(-1)).toContain('dave: after');
+	});
+
+	test('a message taller than the panel: its end under the next line, its beginning when it is the newest line in view', () => {
+		const tall = message('dave', `HEAD${'w'.repeat(3990)}TAIL`);
+		const conversation = withLines(emptyConversation('#tall', 'group', 'tall'), [message('carol', 'early'), tall, message('carol', 'after')]);
+		const newest = inside(draw(conversation)).join('\n');
+		expect(newest).toContain('TAIL');
+		expect(newest).toContain('carol: after');
+		// One PageUp later the tall message is the newest line in view: its sender, time and start show.
+		const scrolled = inside(draw({...conversation, scroll: 1})).join('\n');
+		expect(scrolled).toContain('dave: HEAD');
+		expect(scrolled).not.toContain('TAIL');
+	});
+});
+
 describe('"colors" in the config file', () => {
 	let level: ChalkInstance['level'];
 	beforeAll(() => {
