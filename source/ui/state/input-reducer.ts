@@ -1,4 +1,5 @@
-import {MAX_TEXT_LENGTH} from '../../protocol/index.js';
+import {Buffer} from 'node:buffer';
+import {MAX_LINE_BYTES, MAX_TEXT_LENGTH} from '../../protocol/index.js';
 import {complete, type CompletionSources} from './completion.js';
 import {edit, type EditOperation} from './line-editor.js';
 
@@ -85,13 +86,48 @@ function enqueue(state: InputState, items: ReadonlyArray<Omit<Outgoing, 'seq'>>)
 	return {...state, outbox, nextSeq: seq};
 }
 
-/** A pasted line longer than a message may be goes as several messages, cut at the limit. */
-function messageSized(line: string): string[] {
+/** How far back from the limit a cut looks for a space to cut at. */
+const cutLookBack = 200;
+
+/** Bytes a piece's text may take in its JSON line (the rest of the line: the command, the conversation, the framing). */
+const pieceBytes = MAX_LINE_BYTES - 512;
+
+function jsonBytes(text: string): number {
+	return Buffer.byteLength(JSON.stringify(text));
+}
+
+/**
+A line longer than a message may be goes as several messages: each at most MAX_TEXT_LENGTH
+characters and small enough for the line limit in UTF-8 (CJK text reaches that first), cut at the
+last space before the limit when there is one near it, never inside a surrogate pair (an emoji).
+*/
+export function messageSized(line: string): string[] {
 	const pieces: string[] = [];
-	for (let start = 0; start < line.length; start += MAX_TEXT_LENGTH) {
-		pieces.push(line.slice(start, start + MAX_TEXT_LENGTH));
+	let start = 0;
+	for (;;) {
+		let end = Math.min(line.length, start + MAX_TEXT_LENGTH);
+		let bytes = jsonBytes(line.slice(start, end));
+		while (bytes > pieceBytes) {
+			end = start + Math.max(1, Math.floor((end - start) * pieceBytes / bytes));
+			bytes = jsonBytes(line.slice(start, end));
+		}
+
+		if (end >= line.length) {
+			break;
+		}
+
+		const space = line.lastIndexOf(' ', end - 1);
+		if (space > end - cutLookBack && space > start) {
+			end = space + 1;
+		} else if (/[\uD800-\uDBFF]/.test(line[end - 1]!)) {
+			end--;
+		}
+
+		pieces.push(line.slice(start, end));
+		start = end;
 	}
 
+	pieces.push(line.slice(start));
 	return pieces;
 }
 
@@ -140,7 +176,10 @@ export function inputReducer(state: InputState, action: InputAction): InputState
 			}
 
 			const history = state.history.at(-1) === value ? state.history : [...state.history, value].slice(-inputHistoryLimit);
-			return {...enqueue(setValue(state, ''), [{value}]), history, historyIndex: -1, draft: ''};
+			// Text longer than a message may be goes as several, as a pasted line does; a command is the server's to judge.
+			const pieces = value.startsWith('/') ? [value] : messageSized(value);
+			const items = pieces.length === 1 ? [{value}] : pieces.map(piece => ({value: piece, literal: true}));
+			return {...enqueue(setValue(state, ''), items), history, historyIndex: -1, draft: ''};
 		}
 
 		case 'leave': {

@@ -1,6 +1,7 @@
+import {Buffer} from 'node:buffer';
 import {describe, expect, test} from 'vitest';
 import {complete} from '../../../source/ui/state/completion.js';
-import {initialInputState, inputReducer, type InputAction, type InputState} from '../../../source/ui/state/input-reducer.js';
+import {initialInputState, inputReducer, messageSized, type InputAction, type InputState} from '../../../source/ui/state/input-reducer.js';
 
 const sources = {users: ['bob', 'bobby', 'carol'], groups: ['dev', 'design', 'ops']};
 
@@ -111,5 +112,40 @@ describe('a paste', () => {
 		expect(run(paste('a\nb'), {type: 'cancel'}).pasted).toBeUndefined();
 		const long = run(paste(`short\n${'x'.repeat(9000)}`), {type: 'submit'});
 		expect(long.outbox.map(item => item.value.length)).toEqual([5, 4000, 4000, 1000]);
+	});
+});
+
+describe('a typed line longer than a message may be', () => {
+	test('goes as several messages, cut at a space near the limit, never inside an emoji; the whole line is one history entry', () => {
+		const words = 'word '.repeat(1000).trim();
+		let state = run(initialInputState, {type: 'edit', operation: {type: 'insert', text: words}});
+		state = run(state, {type: 'submit'});
+		const pieces = state.outbox.map(item => item.value);
+		expect(pieces.every(piece => piece.length <= 4000)).toBe(true);
+		expect(pieces.join('')).toBe(words);
+		expect(pieces[0]!.endsWith('word ')).toBe(true);
+		expect(state.outbox.every(item => item.literal === true)).toBe(true);
+		expect(state.history).toEqual([words]);
+
+		const emoji = `${'x'.repeat(3999)}😀${'y'.repeat(10)}`;
+		expect(messageSized(emoji)).toEqual(['x'.repeat(3999), `😀${'y'.repeat(10)}`]);
+		expect(messageSized('z'.repeat(8001)).map(piece => piece.length)).toEqual([4000, 4000, 1]);
+		// CJK reaches the 8192-byte line limit before 4000 characters: pieces small enough for it.
+		const cjk = '漢'.repeat(9000);
+		const cjkPieces = messageSized(cjk);
+		expect(cjkPieces.join('')).toBe(cjk);
+		expect(cjkPieces.every(piece => Buffer.byteLength(JSON.stringify({type: 'command', id: 12_345, line: `/group_msg some-group-name ${piece}`})) < 8192)).toBe(true);
+		expect(cjkPieces.length).toBe(4);
+	});
+
+	test('a command stays one line (the server judges it), and a short line is sent as typed', () => {
+		const command = `/msg bob ${'x'.repeat(4500)}`;
+		let state = run(initialInputState, {type: 'edit', operation: {type: 'insert', text: command}});
+		state = run(state, {type: 'submit'});
+		expect(state.outbox.map(item => [item.value, item.literal])).toEqual([[command, undefined]]);
+		state = run(state, {type: 'edit', operation: {type: 'insert', text: 'hi'}});
+		state = run(state, {type: 'submit'});
+		expect(state.outbox.at(-1)).toMatchObject({value: 'hi'});
+		expect(state.outbox.at(-1)!.literal).toBeUndefined();
 	});
 });
