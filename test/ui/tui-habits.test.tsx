@@ -377,6 +377,11 @@ describe('IRC habits', () => {
 		await screen.waitFor(frame => frame.includes('@bob (direct)') && frame.includes('@bob ›'), 'the DM open');
 		await type(screen, '/close', keys.enter);
 		await screen.waitFor(frame => frame.includes('All ›') && !frame.includes('@ bob'), 'the DM closed');
+		// irssi's habit: /part in a query closes it too.
+		await type(screen, '/query bob', keys.enter);
+		await screen.waitFor(frame => frame.includes('@bob ›'), 'the DM open again');
+		await type(screen, '/part', keys.enter);
+		await screen.waitFor(frame => frame.includes('All ›') && !frame.includes('@ bob'), '/part closed the DM');
 		await type(screen, '/close', keys.enter);
 		await screen.waitFor(frame => frame.includes('All (the broadcasts) is always there'), 'All cannot be closed');
 		await type(screen, '/join zeta', keys.enter, '/join alpha', keys.enter);

@@ -18,7 +18,7 @@ export const tuiCommandHelp: readonly string[] = [
 	'  /me <text>          an action in the open conversation, shown as "* you <text>"',
 	'  /query <user>       open the direct conversation with <user>',
 	'  /close              close the open conversation (a group stays joined; new messages bring it back)',
-	'  /part               leave the open group; /join <group> joins or creates one',
+	'  /part               leave the open group (in a direct conversation: close it); /join <group> joins or creates one',
 	'  /quit               leave, like /exit',
 ];
 
@@ -52,6 +52,11 @@ function tuiCommand(value: string, conversation: Conversation): Submission | str
 		case 'part': {
 			if (argument === '' && conversation.kind === 'group') {
 				return `/part ${conversation.name}`;
+			}
+
+			// irssi's habit: /part in a query closes it.
+			if (argument === '' && conversation.kind === 'dm') {
+				return {kind: 'close', key: conversation.key};
 			}
 
 			return undefined;
