@@ -202,10 +202,11 @@ export class ChatCore {
 		const ids: ConversationId[] = [...groups.map(group => groupConversationId(group)), ...partners.map(partner => partner.conversation), BROADCAST_ID];
 		const lastSeqs = await Promise.all(ids.map(async id => store.lastSeq(id)));
 		// Unread counts only messages still kept: those pruned, or gone with an earlier group of the name, are not there to read.
-		const firstKept = await Promise.all(ids.map(async (id, index) => (lastSeqs[index]! > (markers.get(id) ?? 0) ? store.firstKeptSeq(id) : undefined)));
+		const reads = ids.map((id, index) => Math.min(markers.get(id) ?? 0, lastSeqs[index]!));
+		const firstKept = await Promise.all(ids.map(async (id, index) => (lastSeqs[index]! > reads[index]! ? store.firstKeptSeq(id) : undefined)));
 		return ids.map((id, index) => {
 			const last = lastSeqs[index]!;
-			const read = Math.min(markers.get(id) ?? 0, last);
+			const read = reads[index]!;
 			const first = firstKept[index];
 			return {conversation: viewerName(id, user), last_seq: last, read_seq: read, unread: first === undefined ? 0 : last - Math.max(read, first - 1)};
 		});

@@ -1,7 +1,7 @@
 import {performance} from 'node:perf_hooks';
 
 export type AccountThrottleOptions = {
-	/** Failed logins per account within `windowMs` before further tries are refused; 0: no limit. */
+	/** Failed logins per account from one address within `windowMs` before that address is refused (ten times as many from all addresses: every unknown one); 0: no limit. */
 	readonly maxFailures: number;
 	readonly windowMs: number;
 	/** Addresses remembered per account as having logged in to it (they are never throttled). */

@@ -2,6 +2,7 @@ import {performance} from 'node:perf_hooks';
 import type {Duplex} from 'node:stream';
 import {
 	HARD_LINE_CAP_BYTES,
+	isChatMessage,
 	MAX_LINE_BYTES,
 	nameProblem,
 	normalizeName,
@@ -19,7 +20,9 @@ import {
 } from '../../source/protocol/index.js';
 import type {ChatCore, LoginResult} from '../core/chat-core.js';
 import {Envelope} from '../core/envelope.js';
+import {viewerName} from '../core/conversations.js';
 import {HeldDeliveries} from '../core/held-deliveries.js';
+import {conversationIdOf, type ConversationId} from '../core/store.js';
 import type {SessionDescription, SessionSink} from '../core/session.js';
 import type {Logger} from '../log.js';
 import type {ServerCounters} from '../ops/counters.js';
@@ -222,7 +225,7 @@ export class Connection implements SessionSink, DialectHost, TransportHandler {
 	/** Lines refused for flood control since the last one that was not. */
 	#refusedInARow = 0;
 	/** Text mode: the newest seq printed per conversation, marked read when the session ends (see #noteShown). */
-	#shown: Map<ConversationName, number> | undefined;
+	#shown: Map<ConversationId, number> | undefined;
 
 	constructor(stream: Duplex, context: ConnectionContext, remote: string, address?: AddressLease, edge?: ConnectionEdge) {
 		this.id = context.nextId();
@@ -297,28 +300,11 @@ export class Connection implements SessionSink, DialectHost, TransportHandler {
 	in a TUI) do not keep counting messages already seen there.
 	*/
 	#noteShown(event: ServerEvent): void {
-		let conversation: ConversationName;
-		switch (event.type) {
-			case 'msg': {
-				conversation = `@${event.from === this.user ? event.to : event.from}`;
-				break;
-			}
-
-			case 'group_msg': {
-				conversation = `#${event.group}`;
-				break;
-			}
-
-			case 'broadcast': {
-				conversation = '*';
-				break;
-			}
-
-			default: {
-				return;
-			}
+		if (!isChatMessage(event)) {
+			return;
 		}
 
+		const conversation = conversationIdOf(event);
 		const shown = this.#shown ??= new Map();
 		if ((shown.get(conversation) ?? 0) < event.seq) {
 			shown.set(conversation, event.seq);
@@ -334,7 +320,7 @@ export class Connection implements SessionSink, DialectHost, TransportHandler {
 
 		for (const [conversation, seq] of shown) {
 			// The session is gone: nothing to answer; a store that cannot write now leaves the marker where it was.
-			this.#context.core.execute(this, {type: 'read', conversation, seq}).catch(() => undefined);
+			this.#context.core.execute(this, {type: 'read', conversation: viewerName(conversation, this.user), seq}).catch(() => undefined);
 		}
 	}
 

@@ -119,7 +119,9 @@ export class Transport {
 	}
 
 	static #streamDrain(this: Duplex): void {
-		transportOf.get(this)!.#wakeDrainWaiters();
+		const transport = transportOf.get(this)!;
+		transport.#goOnIfHeld();
+		transport.#wakeDrainWaiters();
 	}
 
 	static #streamClose(this: Duplex): void {
@@ -228,11 +230,18 @@ export class Transport {
 
 		if (stream.writableLength > this.#limits.maxOutboundBytes) {
 			this.#dropSlowReader();
-		} else if (this.#paused || (this.#backlog?.length ?? 0) > 0) {
-			// Held back for its own output: the kernel may have taken it all, and then no 'drain' comes.
-			this.#drainBacklog();
+		} else {
+			// The kernel may have taken it all, and then no 'drain' comes.
+			this.#goOnIfHeld();
 		}
 	};
+
+	/** Frames (or input) held back for this connection's own output go on once it is under half the bound. */
+	#goOnIfHeld(): void {
+		if (this.#paused || (this.#backlog?.length ?? 0) > 0) {
+			this.#drainBacklog();
+		}
+	}
 
 	#dropSlowReader(): void {
 		if (this.#closed || this.#stream.destroyed) {
@@ -251,10 +260,6 @@ export class Transport {
 	}
 
 	#wakeDrainWaiters(): void {
-		if (this.#paused || (this.#backlog?.length ?? 0) > 0) {
-			this.#drainBacklog();
-		}
-
 		const waiters = this.#drainWaiters;
 		if (waiters === undefined) {
 			return;

@@ -92,6 +92,10 @@ const cutLookBack = 200;
 /** Bytes a piece's text may take in its JSON line (the rest of the line: the command, the conversation, the framing). */
 const pieceBytes = MAX_LINE_BYTES - 512;
 
+function isHighSurrogate(code: number): boolean {
+	return code >= 0xD8_00 && code <= 0xDB_FF;
+}
+
 function jsonBytes(text: string): number {
 	return Buffer.byteLength(JSON.stringify(text));
 }
@@ -119,7 +123,7 @@ export function messageSized(line: string): string[] {
 		const space = line.lastIndexOf(' ', end - 1);
 		if (space > end - cutLookBack && space > start) {
 			end = space + 1;
-		} else if (/[\uD800-\uDBFF]/.test(line[end - 1]!)) {
+		} else if (isHighSurrogate(line.charCodeAt(end - 1))) {
 			end--;
 		}
 
